@@ -20,8 +20,13 @@ std::string decode_text(const std::string& s) {
 // The test vectors of RFC 4648, section 10.
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(encode_text(plain), encoded);
@@ -31,15 +36,16 @@ TEST(Base64, Rfc4648Vectors) {
 
 TEST(Base64, AllByteValuesRoundTrip) {
   std::vector<std::uint8_t> all;
-  for (int i = 0; i < 256; ++i) all.push_back(static_cast<std::uint8_t>(i));
+  for (int i = 0; i < 256; ++i)
+    all.push_back(static_cast<std::uint8_t>(i));
   auto decoded = base64::decode(base64::encode(all.data(), all.size()));
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(*decoded, all);
 }
 
 TEST(Base64, RejectsNonCanonicalInput) {
-  for (const char* bad : {"Zg", "Zg=", "Z===", "====", "Zm9v=Zm9", "Zh==", "Zm9=", "Zm 9v", "Zm9v\n",
-                          "Zm-v", "Zm_v"}) {
+  for (const char* bad : {"Zg", "Zg=", "Z===", "====", "Zm9v=Zm9", "Zh==", "Zm9=", "Zm 9v",
+                          "Zm9v\n", "Zm-v", "Zm_v"}) {
     EXPECT_FALSE(base64::decode(bad).has_value()) << bad;
   }
 }

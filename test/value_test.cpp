@@ -103,7 +103,8 @@ TEST(Value, DebugString) {
   Value v(Value::Object{{"a", Value::Array{nullptr, true, -1, 1.5, "q\"\n"}},
                         {"b", Value::Binary{0x00, 0xff}}});
   EXPECT_EQ(v.debug_string(), R"({"a":[null,true,-1,1.5,"q\"\u000a"],"b":b"00ff"})");
-  EXPECT_EQ(Value(std::numeric_limits<std::uint64_t>::max()).debug_string(), "18446744073709551615");
+  EXPECT_EQ(Value(std::numeric_limits<std::uint64_t>::max()).debug_string(),
+            "18446744073709551615");
 }
 
 }  // namespace

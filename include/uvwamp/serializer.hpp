@@ -27,7 +27,8 @@ enum class codec_errc {
   trailing_data,  // bytes follow the value
   too_deep,       // arrays and objects nest deeper than DecodeLimits::max_depth
   too_large,      // a container or string is larger than the DecodeLimits allow
-  unsupported,    // valid in the serialization, but has no Value (an ext type, a map key that is not a string)
+  unsupported,  // valid in the serialization, but has no Value (an ext type, a map key that is not
+                // a string)
   not_encodable,  // the Value cannot be written in this serialization (NaN in JSON, invalid UTF-8)
 };
 
@@ -35,9 +36,9 @@ const std::error_category& codec_category() noexcept;
 std::error_code make_error_code(codec_errc e) noexcept;
 
 struct DecodeLimits {
-  std::size_t max_depth = 64;                     // arrays and objects inside each other
-  std::size_t max_container_items = 1u << 20;     // elements of one array or members of one object
-  std::size_t max_string_bytes = 64u << 20;       // bytes of one string or binary
+  std::size_t max_depth = 64;                  // arrays and objects inside each other
+  std::size_t max_container_items = 1u << 20;  // elements of one array or members of one object
+  std::size_t max_string_bytes = 64u << 20;    // bytes of one string or binary
 };
 
 class Serializer {

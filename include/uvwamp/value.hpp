@@ -35,7 +35,17 @@ std::error_code make_error_code(value_errc e) noexcept;
 
 class Value {
  public:
-  enum class Type : std::uint8_t { null, boolean, int64, uint64, real, string, binary, array, object };
+  enum class Type : std::uint8_t {
+    null,
+    boolean,
+    int64,
+    uint64,
+    real,
+    string,
+    binary,
+    array,
+    object
+  };
 
   using Binary = std::vector<std::uint8_t>;
   using Array = std::vector<Value>;

@@ -39,7 +39,8 @@ std::error_code make_error_code(codec_errc e) noexcept {
 }
 
 const Serializer* find_serializer(std::string_view name) noexcept {
-  for (const Serializer* serializer : {&json_serializer(), &msgpack_serializer(), &cbor_serializer()}) {
+  for (const Serializer* serializer :
+       {&json_serializer(), &msgpack_serializer(), &cbor_serializer()}) {
     if (serializer->name() == name) return serializer;
   }
   return nullptr;

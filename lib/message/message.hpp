@@ -102,7 +102,8 @@ struct Goodbye {
   std::string reason;
 };
 struct Error {
-  Type request_type = Type::call;  // SUBSCRIBE, UNSUBSCRIBE, PUBLISH, REGISTER, UNREGISTER, CALL or INVOCATION
+  Type request_type =
+      Type::call;  // SUBSCRIBE, UNSUBSCRIBE, PUBLISH, REGISTER, UNREGISTER, CALL or INVOCATION
   Id request = 0;
   Object details;
   std::string error;
@@ -198,10 +199,10 @@ struct Yield {
   Object kwargs;
 };
 
-using Message = std::variant<Hello, Welcome, Abort, Challenge, Authenticate, Goodbye, Error, Publish,
-                             Published, Subscribe, Subscribed, Unsubscribe, Unsubscribed, Event, Call,
-                             Cancel, Result, Register, Registered, Unregister, Unregistered,
-                             Invocation, Interrupt, Yield>;
+using Message =
+    std::variant<Hello, Welcome, Abort, Challenge, Authenticate, Goodbye, Error, Publish, Published,
+                 Subscribe, Subscribed, Unsubscribe, Unsubscribed, Event, Call, Cancel, Result,
+                 Register, Registered, Unregister, Unregistered, Invocation, Interrupt, Yield>;
 
 Type type_of(const Message& message) noexcept;
 

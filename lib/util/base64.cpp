@@ -10,8 +10,10 @@ constexpr std::uint8_t invalid = 0xff;
 
 constexpr std::array<std::uint8_t, 256> make_reverse() {
   std::array<std::uint8_t, 256> table{};
-  for (auto& entry : table) entry = invalid;
-  for (std::uint8_t i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
+  for (auto& entry : table)
+    entry = invalid;
+  for (std::uint8_t i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(alphabet[i])] = i;
   return table;
 }
 constexpr std::array<std::uint8_t, 256> reverse = make_reverse();
@@ -22,7 +24,8 @@ void encode_append(const std::uint8_t* data, std::size_t size, std::string& out)
   out.reserve(out.size() + (size + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= size; i += 3) {
-    const std::uint32_t group = std::uint32_t{data[i]} << 16 | std::uint32_t{data[i + 1]} << 8 | data[i + 2];
+    const std::uint32_t group =
+        std::uint32_t{data[i]} << 16 | std::uint32_t{data[i + 1]} << 8 | data[i + 2];
     out += alphabet[group >> 18];
     out += alphabet[(group >> 12) & 63];
     out += alphabet[(group >> 6) & 63];
