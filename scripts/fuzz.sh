@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds uvwamp's libFuzzer targets with clang under AddressSanitizer and UndefinedBehaviorSanitizer
+# and runs each for a bounded time, seeded with the messages in fuzz/seeds.jsonl.
+# usage: scripts/fuzz.sh [seconds per target, default 20]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-20}
+build="$root/build-fuzz"
+
+if [ ! -f "$build/build.ninja" ]; then
+  CC=clang CXX=clang++ meson setup "$build" "$root" -Dfuzz=true -Dtests=false -Dsamples=false \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link >/dev/null
+fi
+ninja -C "$build" >/dev/null
+
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+serializers=(json msgpack cbor)
+for s in "${serializers[@]}"; do mkdir -p "$corpus/${s}_decode"; done
+mkdir -p "$corpus/message"
+n=0
+while IFS= read -r line; do
+  n=$((n + 1))
+  for i in 0 1 2; do
+    s=${serializers[$i]}
+    printf '%s' "$line" | "$build/tools/uvwamp/uvwamp" encode -s "$s" >"$corpus/${s}_decode/seed$n"
+    { printf "\\x0$i"; cat "$corpus/${s}_decode/seed$n"; } >"$corpus/message/seed${n}_$s"
+  done
+done <"$root/fuzz/seeds.jsonl"
+
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+for target in json_decode msgpack_decode cbor_decode message; do
+  echo "fuzz: $target for ${seconds}s"
+  "$build/fuzz/${target}_fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+    -print_final_stats=1 "$corpus/$target" 2>"$corpus/$target.log" ||
+    { tail -n 60 "$corpus/$target.log"; echo "fuzz: $target FAILED"; exit 1; }
+  grep -E '^stat::number_of_executed_units' "$corpus/$target.log" | sed "s/^/fuzz: $target /"
+done
