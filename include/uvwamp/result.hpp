@@ -2,8 +2,8 @@
 //
 // Every fallible operation in uvwamp returns a Result<T> (or a Status, which is Result<void>):
 // the receive path never throws, and an error always carries a std::error_code from the
-// category of the layer that raised it plus a sentence for people ("CALL: field Options must
-// be a dict, got string").
+// category of the layer that raised it plus a sentence for people ("CALL: Options must
+// be an object, got string").
 #pragma once
 
 #include <string>
