@@ -1,0 +1,52 @@
+// Stream: a connected, ordered byte stream on the caller's uv loop -- TCP, a Unix socket, or TLS
+// over either. This layer and the client are the only ones that include <uv.h>.
+//
+// Threading: everything runs on the loop's thread; no method may be called from another thread.
+// The library starts no thread and never blocks the loop.
+//
+// Lifetime: the owner holds a Stream through std::unique_ptr and ends it with close(). close()
+// is asynchronous: `on_closed` runs on the loop once every uv handle underneath is closed, and no
+// Listener call happens after close() was called. The Stream may be destroyed from `on_closed`
+// on (not before: its uv handles still point at it). Destroying a Stream that was never started
+// (no uv handle made) is always fine.
+#pragma once
+
+#include <uvwamp/result.hpp>
+#include <uvwamp/transport_error.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace uvwamp {
+
+class Stream {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // Bytes arrived; `data` is valid only during the call.
+    virtual void on_stream_data(const std::uint8_t* data, std::size_t size) = 0;
+    // The stream ended (the peer closed, a reset, a TLS failure); nothing more will be read and
+    // the owner should close() it. Called at most once.
+    virtual void on_stream_end(const Error& why) = 0;
+  };
+
+  virtual ~Stream() = default;
+
+  // Starts delivering data to `listener`, which must outlive the stream's close.
+  virtual void start_reading(Listener& listener) = 0;
+
+  // Queues bytes for the peer; they are written in order. Fails with transport_errc::
+  // write_queue_full (and queues nothing) when the bytes not yet written would exceed the
+  // stream's limit, and with not_open after close() or the stream's end.
+  virtual Status write(std::vector<std::uint8_t> bytes) = 0;
+
+  // Bytes queued and not yet handed to the kernel.
+  virtual std::size_t queued_bytes() const noexcept = 0;
+
+  virtual void close(std::function<void()> on_closed) = 0;
+};
+
+}  // namespace uvwamp
