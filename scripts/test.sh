@@ -50,11 +50,23 @@ EOF
   skipped=$((skipped + dir_skipped))
 }
 
-# build_and_test DIR [meson options...]: configures DIR the first time, applies the options to
-# an existing DIR, builds it and runs all of its tests.
+# build_and_test DIR [meson options...] [-- meson test options...]: configures DIR the first
+# time, applies the options to an existing DIR, builds it and runs its tests.
 build_and_test() {
   local dir=$1
   shift
+  local test_options=()
+  local options=()
+  while (($# > 0)); do
+    if [[ $1 == -- ]]; then
+      shift
+      test_options=("$@")
+      break
+    fi
+    options+=("$1")
+    shift
+  done
+  set -- "${options[@]}"
   if [[ ! -f $dir/build.ninja ]]; then
     # Whatever a failed configure left behind would stop meson setup.
     rm -rf "$dir"
@@ -69,19 +81,25 @@ build_and_test() {
   say "built $dir in $((SECONDS - started)) s; testing it"
   started=$SECONDS
   rm -f "$dir/meson-logs/testlog.json"
-  meson test -C "$dir" --print-errorlogs || status=1
+  meson test -C "$dir" --print-errorlogs "${test_options[@]}" || status=1
   record_results "$dir"
   say "tested $dir in $((SECONDS - started)) s"
 }
 
 build_and_test build
+# The 'build' suite configures uvwamp afresh without sanitizers, so it would only repeat itself.
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  build_and_test build-asan -Db_sanitize=address,undefined -Db_lundef=false
+  build_and_test build-asan -Db_sanitize=address,undefined -Db_lundef=false -- --no-suite build
 
-# ---- LEAD: fuzz and subproject steps go here ----------------------------------------------------
-# After each step's `meson test -C DIR`, call `record_results DIR` so that its tests join the
-# summary; set status=1 when a step fails.
-# ---- end of the lead's steps --------------------------------------------------------------------
+# The libFuzzer targets (clang, ASan, UBSan) for a bounded time each; the run counts as one
+# test, and a crash in any target fails it.
+fuzz_seconds=${UVWAMP_FUZZ_SECONDS:-20}
+say "fuzzing each target for ${fuzz_seconds} s"
+if scripts/fuzz.sh "$fuzz_seconds"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 
 if ((passed + failed == 0)); then
   say "no test ran"
