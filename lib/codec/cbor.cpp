@@ -8,6 +8,7 @@
 // with libcbor's cbor_encode_* functions.
 #include <uvwamp/serializer.hpp>
 
+#include "codec/append_all_or_nothing.hpp"
 #include "util/utf8.hpp"
 
 #include <cbor/callbacks.h>
@@ -569,17 +570,10 @@ class CborSerializer final : public Serializer {
   bool is_text() const noexcept override { return false; }
 
   Status encode(const Value& value, std::vector<std::uint8_t>& out) const override {
-    const std::size_t original_size = out.size();
-    Writer writer(out);
-    Status status;
-    try {
-      status = write_value(value, writer);
-    } catch (...) {
-      out.resize(original_size);
-      throw;
-    }
-    if (!status) out.resize(original_size);
-    return status;
+    return append_all_or_nothing(out, [&] {
+      Writer writer(out);
+      return write_value(value, writer);
+    });
   }
 
   Result<Value> decode(const std::uint8_t* data, std::size_t size,

@@ -18,6 +18,7 @@
 // refuses a count the remaining input could not hold before it reserves anything.
 #include <uvwamp/serializer.hpp>
 
+#include "codec/append_all_or_nothing.hpp"
 #include "util/utf8.hpp"
 
 #include <msgpack/pack.h>
@@ -473,16 +474,7 @@ class MsgpackSerializer final : public Serializer {
   bool is_text() const noexcept override { return false; }
 
   Status encode(const Value& value, std::vector<std::uint8_t>& out) const override {
-    const std::size_t original_size = out.size();
-    Status status;
-    try {
-      status = Encoder(out).write_top(value);
-    } catch (...) {  // out of memory while appending: still leave `out` as it was
-      out.resize(original_size);
-      throw;
-    }
-    if (!status) out.resize(original_size);
-    return status;
+    return append_all_or_nothing(out, [&] { return Encoder(out).write_top(value); });
   }
 
   Result<Value> decode(const std::uint8_t* data, std::size_t size,
