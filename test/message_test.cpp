@@ -190,6 +190,9 @@ std::vector<Case> all_cases() {
       {"UNREGISTER", Unregister{8, 7}, Array{66, 8, 7}},
       {"UNREGISTERED", Unregistered{8, {}}, Array{67, 8}},
       {"UNREGISTERED revocation", Unregistered{0, unregistration}, Array{67, 0, unregistration}},
+      // Found by the message fuzzer: empty Details were dropped, and [35, 0] does not parse.
+      {"UNSUBSCRIBED revocation with empty Details", Unsubscribed{0, {}}, Array{35, 0, Object{}}},
+      {"UNREGISTERED revocation with empty Details", Unregistered{0, {}}, Array{67, 0, Object{}}},
       {"INTERRUPT", Interrupt{9, {{"mode", "killnowait"}}},
        Array{69, 9, Object{{"mode", "killnowait"}}}},
   };

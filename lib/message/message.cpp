@@ -469,8 +469,11 @@ Value build_message(const Message& message) {
   elements.emplace_back(static_cast<int>(shape.type));
   std::visit([&](const auto& m) { for_each_field(m, FieldWriter(elements)); }, message);
   // The spec asks not to send empty trailing lists; an empty Arguments before a non-empty
-  // ArgumentsKw stays, as it holds the place.
-  while (elements.size() > shape.min_length && is_empty_container(elements.back())) {
+  // ArgumentsKw stays, as it holds the place. A revocation (request 0) is told from a reply only
+  // by its Details, so they stay even when empty.
+  const bool revocation = shape.fields[0].kind == Kind::revocable_id && elements[1] == Value(0);
+  const std::size_t keep = revocation ? shape.max_length : shape.min_length;
+  while (elements.size() > keep && is_empty_container(elements.back())) {
     elements.pop_back();
   }
   return Value(std::move(elements));
