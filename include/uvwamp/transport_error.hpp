@@ -32,4 +32,3 @@ namespace std {
 template <>
 struct is_error_code_enum<uvwamp::transport_errc> : true_type {};
 }  // namespace std
-
