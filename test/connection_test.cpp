@@ -396,7 +396,7 @@ TEST_F(ConnectionTest, RawSocketFailsWhenEverySerializerIsRefused) {
   auto& connection = make(options);
   auto opened = open(*connection, url_);
   ASSERT_FALSE(opened.ok());
-  EXPECT_EQ(opened.error().code, make_error_code(transport_errc::handshake_refused));
+  EXPECT_EQ(opened.error().code, make_error_code(transport_errc::serializer_refused));
   EXPECT_NE(opened.error().message.find("serializer unsupported"), std::string::npos);
   EXPECT_NE(opened.error().message.find("after the router refused msgpack"), std::string::npos)
       << opened.error().message;

@@ -21,6 +21,7 @@ enum class transport_errc {
   invalid_url,            // an endpoint URL that uvwamp cannot use
   write_queue_full,       // the bounded write queue has no room
   timed_out,              // an operation did not finish in its time limit
+  serializer_refused,     // the router does not speak the serializer asked for (RawSocket)
 };
 
 const std::error_category& transport_category() noexcept;

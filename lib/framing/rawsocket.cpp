@@ -135,7 +135,10 @@ Status RawSocketFraming::accept_reply() {
   const unsigned serializer = header_[1] & 0x0f;
   const unsigned upper_nibble = header_[1] >> 4;
   if (serializer == 0) {
-    return fail(transport_errc::handshake_refused,
+    // The one refusal that asking for another serializer can cure gets its own code.
+    const auto code =
+        upper_nibble == 1 ? transport_errc::serializer_refused : transport_errc::handshake_refused;
+    return fail(code,
                 "the router refused the RawSocket handshake: " + refusal_reason(upper_nibble));
   }
   if (serializer != serializer_id_) {

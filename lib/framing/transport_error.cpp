@@ -38,6 +38,8 @@ class TransportCategory final : public std::error_category {
         return "write queue full";
       case transport_errc::timed_out:
         return "operation timed out";
+      case transport_errc::serializer_refused:
+        return "the router does not speak the serializer asked for";
     }
     return "unknown transport error";
   }

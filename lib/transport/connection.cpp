@@ -21,10 +21,6 @@ namespace {
 // How often close() looks whether the bytes queued before it have been written.
 constexpr std::uint64_t kDrainPollMs = 5;
 
-// The reason RawSocketFraming gives for the router's refusal with error code 1: the one refusal
-// that asking for another serializer can cure.
-constexpr std::string_view kSerializerUnsupported = "serializer unsupported";
-
 std::uint64_t milliseconds(std::chrono::milliseconds duration) {
   return duration.count() < 0 ? 0 : static_cast<std::uint64_t>(duration.count());
 }
@@ -349,8 +345,7 @@ Status Connection::flush() {
 void Connection::fail_handshake(Error why) {
   uv_timer_stop(&timer_);
   const bool retry = endpoint_.protocol == Endpoint::Protocol::rawsocket &&
-                     why.code == transport_errc::handshake_refused &&
-                     why.message.find(kSerializerUnsupported) != std::string::npos &&
+                     why.code == transport_errc::serializer_refused &&
                      serializer_index_ + 1 < options_.serializers.size();
   if (retry) {
     ++serializer_index_;
