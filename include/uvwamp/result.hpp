@@ -3,7 +3,8 @@
 // Every fallible operation in uvwamp returns a Result<T> (or a Status, which is Result<void>):
 // the receive path never throws, and an error always carries a std::error_code from the
 // category of the layer that raised it plus a sentence for people ("CALL: Options must
-// be an object, got string").
+// be an object, got string"). The client's requests complete with a Result whose error is a
+// WampError instead (client.hpp), which adds the WAMP error URI and payload.
 #pragma once
 
 #include <string>
@@ -18,11 +19,11 @@ struct Error {
   std::string message;
 };
 
-template <class T>
+template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}
+  Result(E error) : state_(std::in_place_index<1>, std::move(error)) {}
 
   bool ok() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -35,24 +36,24 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { return std::get<1>(state_); }
+  const E& error() const { return std::get<1>(state_); }
 
  private:
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
-template <>
-class [[nodiscard]] Result<void> {
+template <class E>
+class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), failed_(true) {}
+  Result(E error) : error_(std::move(error)), failed_(true) {}
 
   bool ok() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return ok(); }
-  const Error& error() const noexcept { return error_; }
+  const E& error() const noexcept { return error_; }
 
  private:
-  Error error_;
+  E error_;
   bool failed_ = false;
 };
 
