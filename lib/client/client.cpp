@@ -1,0 +1,569 @@
+// Client: the shell around Session. It owns the uv handles and the Connection, tries the URLs
+// in turn, hands the session's messages to the connection and the router's to the session, and
+// runs the session's deferred completions from a uv_idle_t on a later turn of the loop.
+//
+// The shared ClientCore outlives the Client when it must: the destructor only starts closing
+// the uv handles, and the core lets go of itself (`self_`) from the last close callback.
+#include <uvwamp/client.hpp>
+
+#include <uv.h>
+
+#include <deque>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "session/session.hpp"
+#include "transport/connection.hpp"
+#include "transport/endpoint.hpp"
+
+namespace uvwamp {
+namespace detail {
+
+class ClientCore final : public std::enable_shared_from_this<ClientCore>,
+                         private Connection::Listener,
+                         private Session::Link,
+                         private Session::Listener {
+ public:
+  ClientCore(uv_loop_t* loop, ClientOptions options);
+  ~ClientCore() override = default;
+
+  // Takes the uv handles; from here on the core keeps itself alive until they are closed.
+  void start();
+
+  void join(JoinHandler on_joined);
+  void leave(std::string reason, LeaveHandler on_left);
+  void close(std::function<void()> on_closed);
+  // ~Client: completes everything at once and closes the handles without calling back.
+  void destroy();
+
+  void set_session_ended_handler(SessionEndedHandler handler) {
+    on_session_ended_ = std::move(handler);
+  }
+  bool is_joined() const noexcept { return session_.state() == Session::State::established; }
+
+  // Runs `request` against the session while the client lives; afterwards completes it with
+  // `closed` through `fail`.
+  template <class Request, class Fail>
+  void submit(Request&& request, Fail&& fail);
+
+ private:
+  enum class Phase {
+    idle,           // no connection
+    connecting,     // trying urls_[url_index_]
+    connected,      // the connection is open; the session runs on it
+    disconnecting,  // the connection is closing; then idle
+    closing,        // close(): the connection, then the handles are closing
+    closed,         // close()'s callback ran, or the Client was destroyed
+  };
+
+  void defer(std::function<void()> task) override;
+  Status send(const msg::Message& message) override;
+  void on_session_ended(const WampError& why) override;
+  void on_message(Value message) override;
+  void on_connection_lost(const Error& why) override;
+
+  void try_url();
+  void on_connected(Result<const Serializer*> serializer);
+  void next_url(const Error& why);
+  void open_session();
+  // Closes the connection when it holds uv handles; `then` runs once it is closed, at once when
+  // there is nothing to close. Calls made while it closes wait for the same close.
+  void close_connection(std::function<void()> then);
+  void on_connection_closed();
+  // Ends the use of the connection, then completes `after` (on a later turn).
+  void disconnect(std::function<void()> after);
+  void on_disconnected();
+  void start_closing();
+  void close_handles();
+  void finish_close();
+  // Runs the tasks due: those queued before this turn, or with `all` every one, including
+  // those the tasks add.
+  void run_deferred(bool all);
+
+  static void on_idle(uv_idle_t* idle);
+  static void on_goodbye_timer(uv_timer_t* timer);
+  static void on_handle_closed(uv_handle_t* handle);
+
+  uv_loop_t* loop_;
+  ClientOptions options_;
+  Session session_;
+  Phase phase_ = Phase::idle;
+
+  std::unique_ptr<Connection> connection_;
+  bool connection_needs_close_ = false;  // its connect() succeeded, so it holds uv handles
+  bool connection_closing_ = false;
+  std::vector<std::function<void()>> on_connection_closed_;
+  // Closed connections wait here for a turn of the loop, so that none is destroyed from inside
+  // its own callback.
+  std::vector<std::unique_ptr<Connection>> retired_connections_;
+  std::size_t url_index_ = 0;
+  std::string connect_failures_;
+  JoinHandler on_joined_;
+  std::string connected_url_;
+  const Serializer* serializer_ = nullptr;
+  bool established_ = false;  // WELCOME came on the current connection
+  std::vector<std::function<void()>> after_disconnect_;
+
+  SessionEndedHandler on_session_ended_;
+  std::function<void()> on_closed_;
+
+  std::deque<std::function<void()>> deferred_;
+  uv_idle_t idle_;
+  uv_timer_t goodbye_timer_;
+  int open_handles_ = 0;
+  bool handles_closing_ = false;
+  std::shared_ptr<ClientCore> self_;
+};
+
+namespace {
+
+WampError closed_error() {
+  return local_error(client_errc::closed, "the client was closed before the request completed");
+}
+
+std::uint64_t milliseconds(std::chrono::milliseconds duration) {
+  return duration.count() < 0 ? 0 : static_cast<std::uint64_t>(duration.count());
+}
+
+ConnectionOptions connection_options(const ClientOptions& options) {
+  ConnectionOptions connection;
+  connection.serializers = options.serializers;
+  connection.tls = options.tls;
+  connection.connect_timeout = options.connect_timeout;
+  connection.handshake_timeout = options.handshake_timeout;
+  connection.max_message_size = options.max_message_size;
+  return connection;
+}
+
+}  // namespace
+
+ClientCore::ClientCore(uv_loop_t* loop, ClientOptions options)
+    : loop_(loop), options_(std::move(options)), session_(*this, *this) {
+  if (loop_ == nullptr) throw std::invalid_argument("uvwamp::Client needs a loop");
+  if (options_.urls.empty()) throw std::invalid_argument("ClientOptions::urls names no URL");
+  for (const std::string& url : options_.urls) {
+    Result<Endpoint> endpoint = parse_endpoint(url);
+    if (!endpoint) throw std::invalid_argument(endpoint.error().message);
+  }
+  if (options_.realm.empty()) throw std::invalid_argument("ClientOptions::realm is empty");
+  // Connection checks the serializers; building one here reports them before join().
+  Connection probe(loop_, *this, connection_options(options_));
+}
+
+void ClientCore::start() {
+  uv_idle_init(loop_, &idle_);
+  uv_timer_init(loop_, &goodbye_timer_);
+  idle_.data = this;
+  goodbye_timer_.data = this;
+  open_handles_ = 2;
+  self_ = shared_from_this();
+}
+
+template <class Request, class Fail>
+void ClientCore::submit(Request&& request, Fail&& fail) {
+  switch (phase_) {
+    case Phase::closing:
+    case Phase::closed:  // only a handler that destroy() runs gets here; defer() runs it at once
+      if (fail) defer([fail = std::forward<Fail>(fail)]() mutable { fail(closed_error()); });
+      return;
+    default:
+      request(session_);
+  }
+}
+
+void ClientCore::defer(std::function<void()> task) {
+  if (phase_ == Phase::closed) {
+    task();
+    return;
+  }
+  // Once the handles close, finish_close() runs what is left.
+  if (deferred_.empty() && !handles_closing_) uv_idle_start(&idle_, on_idle);
+  deferred_.push_back(std::move(task));
+}
+
+void ClientCore::on_idle(uv_idle_t* idle) {
+  auto* core = static_cast<ClientCore*>(idle->data);
+  auto keep = core->shared_from_this();
+  core->retired_connections_.clear();
+  core->run_deferred(false);
+}
+
+void ClientCore::run_deferred(bool all) {
+  // Tasks a task adds wait for the next turn, so that a task that keeps adding cannot starve
+  // the loop.
+  for (std::size_t due = deferred_.size(); (all || due > 0) && !deferred_.empty(); --due) {
+    std::function<void()> task = std::move(deferred_.front());
+    deferred_.pop_front();
+    task();
+  }
+  if (deferred_.empty() && !handles_closing_) uv_idle_stop(&idle_);
+}
+
+Status ClientCore::send(const msg::Message& message) {
+  if (!connection_ || phase_ != Phase::connected) {
+    return Error{make_error_code(transport_errc::not_open), "the connection is not open"};
+  }
+  return connection_->send(msg::build_message(message));
+}
+
+void ClientCore::join(JoinHandler on_joined) {
+  if (phase_ == Phase::closing || phase_ == Phase::closed) {
+    submit([](Session&) {}, std::move(on_joined));
+    return;
+  }
+  if (phase_ != Phase::idle || on_joined_) {
+    defer([on_joined = std::move(on_joined)] {
+      on_joined(local_error(client_errc::already_joined,
+                            "join() was called while the client was joining or joined"));
+    });
+    return;
+  }
+  on_joined_ = std::move(on_joined);
+  url_index_ = 0;
+  connect_failures_.clear();
+  phase_ = Phase::connecting;
+  try_url();
+}
+
+void ClientCore::try_url() {
+  Connection::Listener& listener = *this;
+  connection_ = std::make_unique<Connection>(loop_, listener, connection_options(options_));
+  connection_needs_close_ = false;
+  const std::string& url = options_.urls[url_index_];
+  Status started = connection_->connect(
+      url, [this](Result<const Serializer*> r) { on_connected(std::move(r)); });
+  if (!started) {
+    // connect() never calls back after failing; report on a later turn like every failure.
+    defer([this, why = started.error()] {
+      connection_.reset();
+      next_url(why);
+    });
+    return;
+  }
+  connection_needs_close_ = true;
+}
+
+void ClientCore::on_connected(Result<const Serializer*> serializer) {
+  if (!serializer) {
+    close_connection([this, why = serializer.error()] { next_url(why); });
+    return;
+  }
+  // close() ran meanwhile; its deferred start_closing() closes this connection.
+  if (phase_ != Phase::connecting) return;
+  serializer_ = serializer.value();
+  connected_url_ = options_.urls[url_index_];
+  phase_ = Phase::connected;
+  open_session();
+}
+
+void ClientCore::next_url(const Error& why) {
+  if (phase_ != Phase::connecting) return;
+  if (!connect_failures_.empty()) connect_failures_ += "; ";
+  connect_failures_ += options_.urls[url_index_] + ": " + why.message;
+  if (++url_index_ < options_.urls.size()) {
+    try_url();
+    return;
+  }
+  phase_ = Phase::idle;
+  JoinHandler on_joined = std::move(on_joined_);
+  on_joined_ = nullptr;
+  on_joined(local_error(client_errc::connect_failed, "could not connect: " + connect_failures_));
+}
+
+void ClientCore::open_session() {
+  established_ = false;
+  JoinHandler on_joined = std::move(on_joined_);
+  on_joined_ = nullptr;
+  session_.join(options_.realm, {},
+                [this, on_joined = std::move(on_joined)](WampResult<SessionInfo> joined) mutable {
+                  if (!joined) {
+                    // The connection goes first, so that join() works from the handler.
+                    disconnect([on_joined = std::move(on_joined), joined = std::move(joined)] {
+                      on_joined(std::move(joined));
+                    });
+                    return;
+                  }
+                  established_ = true;
+                  joined.value().url = connected_url_;
+                  joined.value().serializer = serializer_;
+                  on_joined(std::move(joined));
+                });
+}
+
+void ClientCore::leave(std::string reason, LeaveHandler on_left) {
+  submit(
+      [&](Session& session) {
+        const bool goodbye_sent = session.state() == Session::State::established;
+        session.leave(
+            std::move(reason), [this, on_left, goodbye_sent](WampResult<std::string> left) {
+              if (!goodbye_sent) {
+                on_left(std::move(left));  // refused; the session already deferred it
+                return;
+              }
+              uv_timer_stop(&goodbye_timer_);
+              disconnect([on_left, left = std::move(left)]() mutable { on_left(std::move(left)); });
+            });
+        if (goodbye_sent) {
+          uv_timer_start(&goodbye_timer_, on_goodbye_timer, milliseconds(options_.goodbye_timeout),
+                         0);
+        }
+      },
+      on_left);
+}
+
+void ClientCore::on_goodbye_timer(uv_timer_t* timer) {
+  auto* core = static_cast<ClientCore*>(timer->data);
+  auto keep = core->shared_from_this();
+  core->session_.end(local_error(
+      client_errc::timed_out, "the router did not answer GOODBYE within " +
+                                  std::to_string(core->options_.goodbye_timeout.count()) + " ms"));
+}
+
+void ClientCore::on_message(Value message) {
+  auto keep = shared_from_this();
+  session_.receive(std::move(message));
+}
+
+void ClientCore::on_connection_lost(const Error& why) {
+  auto keep = shared_from_this();
+  const bool was_established = established_;
+  WampError lost = local_error(client_errc::transport_lost,
+                               "the connection to the router was lost: " + why.message);
+  session_.end(lost);
+  if (was_established && phase_ == Phase::connected) {
+    after_disconnect_.push_back([this, lost] {
+      if (on_session_ended_) on_session_ended_(lost);
+    });
+  }
+  disconnect(nullptr);
+}
+
+void ClientCore::on_session_ended(const WampError& why) {
+  if (established_) {
+    after_disconnect_.push_back([this, why] {
+      if (on_session_ended_) on_session_ended_(why);
+    });
+  }
+  disconnect(nullptr);
+}
+
+void ClientCore::close_connection(std::function<void()> then) {
+  if (then) on_connection_closed_.push_back(std::move(then));
+  if (connection_closing_) return;
+  if (connection_ && connection_needs_close_) {
+    connection_closing_ = true;
+    if (connection_->close([this] { on_connection_closed(); })) return;
+    connection_closing_ = false;
+  }
+  on_connection_closed();
+}
+
+void ClientCore::on_connection_closed() {
+  connection_closing_ = false;
+  connection_needs_close_ = false;
+  if (connection_) retired_connections_.push_back(std::move(connection_));
+  std::vector<std::function<void()>> waiting = std::move(on_connection_closed_);
+  on_connection_closed_.clear();
+  for (auto& then : waiting)
+    then();
+}
+
+void ClientCore::disconnect(std::function<void()> after) {
+  established_ = false;
+  if (after) after_disconnect_.push_back(std::move(after));
+  switch (phase_) {
+    case Phase::connected:
+      phase_ = Phase::disconnecting;
+      uv_timer_stop(&goodbye_timer_);
+      close_connection([this] { on_disconnected(); });
+      return;
+    case Phase::disconnecting:
+      return;  // on_disconnected() is due and takes `after` along
+    default:
+      // Nothing of this session's to wait for: idle, still connecting, or close() closes the
+      // connection itself.
+      on_disconnected();
+  }
+}
+
+void ClientCore::on_disconnected() {
+  if (phase_ == Phase::disconnecting) phase_ = Phase::idle;
+  std::vector<std::function<void()>> tasks = std::move(after_disconnect_);
+  after_disconnect_.clear();
+  for (auto& task : tasks)
+    defer(std::move(task));
+}
+
+void ClientCore::close(std::function<void()> on_closed) {
+  if (phase_ == Phase::closing || phase_ == Phase::closed) return;
+  on_closed_ = std::move(on_closed);
+  // Handlers must not run inside close(), so the session ends on the next turn.
+  defer([this] { start_closing(); });
+  phase_ = Phase::closing;
+}
+
+void ClientCore::start_closing() {
+  session_.end(closed_error());
+  if (on_joined_) {
+    JoinHandler on_joined = std::move(on_joined_);
+    on_joined_ = nullptr;
+    defer([on_joined = std::move(on_joined)] { on_joined(closed_error()); });
+  }
+  close_connection([this] { close_handles(); });
+}
+
+void ClientCore::close_handles() {
+  handles_closing_ = true;
+  uv_timer_stop(&goodbye_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&goodbye_timer_), on_handle_closed);
+}
+
+void ClientCore::on_handle_closed(uv_handle_t* handle) {
+  auto* core = static_cast<ClientCore*>(handle->data);
+  if (--core->open_handles_ == 0) core->finish_close();
+}
+
+void ClientCore::finish_close() {
+  auto keep = std::move(self_);
+  // What completed while closing is reported before the close callback, which comes last.
+  run_deferred(true);
+  phase_ = Phase::closed;
+  on_session_ended_ = nullptr;
+  std::function<void()> on_closed = std::move(on_closed_);
+  on_closed_ = nullptr;
+  if (on_closed) on_closed();
+}
+
+void ClientCore::destroy() {
+  if (phase_ == Phase::closed) return;  // close() has finished
+  const bool close_started = phase_ == Phase::closing;
+  // From here on defer() runs a task at once: no later turn will come for it.
+  phase_ = Phase::closed;
+  on_closed_ = nullptr;
+  on_session_ended_ = nullptr;
+  run_deferred(true);  // start_closing() among them when close() was called
+  if (!close_started) start_closing();
+}
+
+}  // namespace detail
+
+namespace {
+
+// Every handler may be left empty by the caller; the layers below may then call it all the same.
+template <class Handler>
+Handler or_ignore(Handler handler) {
+  if (!handler) handler = [](auto&&...) {};
+  return handler;
+}
+
+}  // namespace
+
+Client::Client(uv_loop_t* loop, ClientOptions options)
+    : core_(std::make_shared<detail::ClientCore>(loop, std::move(options))) {
+  core_->start();
+}
+
+Client::~Client() {
+  core_->destroy();
+}
+
+void Client::join(JoinHandler on_joined) {
+  core_->join(or_ignore(std::move(on_joined)));
+}
+
+void Client::leave(LeaveHandler on_left, std::string reason) {
+  core_->leave(std::move(reason), or_ignore(std::move(on_left)));
+}
+
+void Client::close(std::function<void()> on_closed) {
+  core_->close(or_ignore(std::move(on_closed)));
+}
+
+void Client::set_session_ended_handler(SessionEndedHandler handler) {
+  core_->set_session_ended_handler(std::move(handler));
+}
+
+bool Client::is_joined() const noexcept {
+  return core_->is_joined();
+}
+
+void Client::call(std::string procedure, Value::Array args, CallHandler on_result) {
+  call(std::move(procedure), std::move(args), {}, {}, std::move(on_result));
+}
+
+void Client::call(std::string procedure, Value::Array args, Value::Object kwargs,
+                  CallOptions options, CallHandler on_result) {
+  on_result = or_ignore(std::move(on_result));
+  core_->submit(
+      [&](Session& session) {
+        session.call(std::move(procedure), std::move(args), std::move(kwargs), std::move(options),
+                     std::move(on_result));
+      },
+      on_result);
+}
+
+void Client::publish(std::string topic, Value::Array args, PublishHandler on_done) {
+  publish(std::move(topic), std::move(args), {}, {}, std::move(on_done));
+}
+
+void Client::publish(std::string topic, Value::Array args, Value::Object kwargs,
+                     PublishOptions options, PublishHandler on_done) {
+  on_done = or_ignore(std::move(on_done));
+  core_->submit(
+      [&](Session& session) {
+        session.publish(std::move(topic), std::move(args), std::move(kwargs), std::move(options),
+                        std::move(on_done));
+      },
+      on_done);
+}
+
+void Client::subscribe(std::string topic, EventHandler on_event, SubscribeHandler on_subscribed) {
+  subscribe(std::move(topic), {}, std::move(on_event), std::move(on_subscribed));
+}
+
+void Client::subscribe(std::string topic, SubscribeOptions options, EventHandler on_event,
+                       SubscribeHandler on_subscribed) {
+  on_event = or_ignore(std::move(on_event));
+  on_subscribed = or_ignore(std::move(on_subscribed));
+  core_->submit(
+      [&](Session& session) {
+        session.subscribe(std::move(topic), std::move(options), std::move(on_event),
+                          std::move(on_subscribed));
+      },
+      on_subscribed);
+}
+
+void Client::unsubscribe(const Subscription& subscription, DoneHandler on_done) {
+  on_done = or_ignore(std::move(on_done));
+  core_->submit([&](Session& session) { session.unsubscribe(subscription, std::move(on_done)); },
+                on_done);
+}
+
+void Client::register_procedure(std::string procedure, InvocationHandler on_invocation,
+                                RegisterHandler on_registered) {
+  register_procedure(std::move(procedure), {}, std::move(on_invocation), std::move(on_registered));
+}
+
+void Client::register_procedure(std::string procedure, RegisterOptions options,
+                                InvocationHandler on_invocation, RegisterHandler on_registered) {
+  on_invocation = or_ignore(std::move(on_invocation));
+  on_registered = or_ignore(std::move(on_registered));
+  core_->submit(
+      [&](Session& session) {
+        session.register_procedure(std::move(procedure), std::move(options),
+                                   std::move(on_invocation), std::move(on_registered));
+      },
+      on_registered);
+}
+
+void Client::unregister(const Registration& registration, DoneHandler on_done) {
+  on_done = or_ignore(std::move(on_done));
+  core_->submit([&](Session& session) { session.unregister(registration, std::move(on_done)); },
+                on_done);
+}
+
+}  // namespace uvwamp

@@ -1,0 +1,133 @@
+// Session: the WAMP session state machine of a client, with no I/O. Messages from the router go
+// in through receive(); messages for the router go out through Link::send(); requests complete
+// through the handlers the public API defines (client.hpp). It plays Caller, Callee, Publisher
+// and Subscriber of the Basic Profile.
+//
+// States (one enum, State):
+//   closed --join()--> establishing --WELCOME--> established --leave()--> leaving --GOODBYE-->
+//   closed establishing --ABORT--> closed                      established --GOODBYE from router-->
+//   closed any --end() / protocol violation / ABORT--> closed
+// A session that reached closed may join() again; each join() starts a new epoch, and
+// registrations, subscriptions and invocations of an earlier epoch name nothing any more.
+//
+// Request ids are session-scoped, 1, 2, 3, ... (the spec's rule), and a new epoch starts again
+// from 1. Each pending request sits in a table keyed by its id until its answer comes.
+//
+// The router breaks the protocol when it sends a message that does not parse, one a client
+// never receives, one out of order (anything but WELCOME, ABORT or CHALLENGE before WELCOME; a
+// second WELCOME), an answer to no pending request of that kind, or an EVENT or INVOCATION for
+// a subscription or registration this session never had. The session then sends ABORT
+// wamp.error.protocol_violation (its Details' "message" says what was wrong), goes to closed,
+// completes every pending request with client_errc::protocol_violation and tells the Listener.
+//
+// Completion rules, the public ones of client.hpp, kept here so that they hold whatever drives
+// the session: every request completes exactly once; a handler never runs inside the call that
+// made the request -- a request that fails at once, or completes without an answer from the
+// router (an unacknowledged publish, unsubscribing one of several local subscriptions),
+// completes from a task given to Link::defer(). Handlers run from receive(), end() and deferred
+// tasks, and may call any method of the session, end() included.
+//
+// Ending: on leave() the pending requests complete with session_ended (from a deferred task) and
+// messages other than GOODBYE and ABORT are ignored until the router's GOODBYE. When the router
+// ends the session (GOODBYE, which the session answers with wamp.close.goodbye_and_out, or
+// ABORT) the pending requests complete with session_ended and the Listener is told. end() is
+// for the owner: the transport is gone, the client closes; it completes everything pending
+// (a leave() included) with the error given and tells nobody else.
+//
+// Room for what comes next: a CHALLENGE is answered by an authenticator (issue #5) in the
+// establishing state; progressive results, cancel and INTERRUPT add fields to the call and
+// invocation tables; timeouts come from the owner through end()-like calls with injected time.
+#pragma once
+
+#include <uvwamp/client.hpp>
+#include <uvwamp/result.hpp>
+#include <uvwamp/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "message/message.hpp"
+
+namespace uvwamp {
+
+// A WampError for a local reason: `code` with the URI client_errc gives it and `message`.
+WampError local_error(client_errc code, std::string message);
+
+class Session {
+ public:
+  class Link {
+   public:
+    virtual ~Link() = default;
+    // Queues one message for the router. A failure fails the request that sent it: a transport
+    // error means the message could not go out (transport_lost; message_too_large is
+    // invalid_argument), a codec error that the payload cannot be written (invalid_argument).
+    virtual Status send(const msg::Message& message) = 0;
+    // Runs `task` later, on a later turn of the owner's loop, in the order given.
+    virtual void defer(std::function<void()> task) = 0;
+  };
+
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // The session ended without leave() or end(): the router said GOODBYE (code wamp_error, the
+    // reason as uri) or ABORT (likewise) while established, or broke the protocol
+    // (protocol_violation; the ABORT went out). The owner should close the transport.
+    virtual void on_session_ended(const WampError& why) = 0;
+  };
+
+  enum class State { closed, establishing, established, leaving };
+
+  Session(Link& link, Listener& listener);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  State state() const noexcept { return state_; }
+  std::uint64_t epoch() const noexcept { return epoch_; }
+
+  // Sends HELLO for `realm` with the four roles and only the features implemented, plus
+  // `extra_details` (agent, later authentication). Completes on WELCOME (SessionInfo's url and
+  // serializer are the owner's to fill in) or ABORT. Fails with already_joined unless closed,
+  // and with invalid_argument for a realm that is not a valid URI.
+  void join(std::string realm, Value::Object extra_details, JoinHandler on_joined);
+  // GOODBYE with `reason`; completes with the router's GOODBYE reason. not_joined unless
+  // established.
+  void leave(std::string reason, LeaveHandler on_left);
+
+  void call(std::string procedure, Value::Array args, Value::Object kwargs, CallOptions options,
+            CallHandler on_result);
+  void publish(std::string topic, Value::Array args, Value::Object kwargs, PublishOptions options,
+               PublishHandler on_done);
+  void subscribe(std::string topic, SubscribeOptions options, EventHandler on_event,
+                 SubscribeHandler on_subscribed);
+  void unsubscribe(const Subscription& subscription, DoneHandler on_done);
+  void register_procedure(std::string procedure, RegisterOptions options,
+                          InvocationHandler on_invocation, RegisterHandler on_registered);
+  void unregister(const Registration& registration, DoneHandler on_done);
+
+  // One decoded message from the router.
+  void receive(Value message);
+
+  // The owner ends the session (the transport was lost, the client closes): everything pending
+  // completes with `why`, and the session is closed. No message goes out. Does nothing when
+  // closed with nothing pending.
+  void end(const WampError& why);
+
+ private:
+  // Defined in session.cpp; the tables of pending requests, subscriptions, registrations and
+  // invocations, and the invocation answerer of the current epoch.
+  struct Tables;
+
+  Link& link_;
+  Listener& listener_;
+  State state_ = State::closed;
+  std::uint64_t epoch_ = 0;
+  std::unique_ptr<Tables> tables_;
+};
+
+}  // namespace uvwamp

@@ -1,0 +1,88 @@
+#include <uvwamp/client.hpp>
+
+#include <string>
+#include <utility>
+
+#include "session/session.hpp"
+
+namespace uvwamp {
+namespace {
+
+class ClientCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "uvwamp.client"; }
+  std::string message(int code) const override {
+    switch (static_cast<client_errc>(code)) {
+      case client_errc::wamp_error:
+        return "the router or the callee answered with an error";
+      case client_errc::not_joined:
+        return "no session is open";
+      case client_errc::already_joined:
+        return "a session is already open or opening";
+      case client_errc::session_ended:
+        return "the session ended before the answer came";
+      case client_errc::transport_lost:
+        return "the connection to the router was lost";
+      case client_errc::closed:
+        return "the client was closed";
+      case client_errc::protocol_violation:
+        return "the router broke the WAMP protocol";
+      case client_errc::invalid_argument:
+        return "the request cannot be sent as given";
+      case client_errc::connect_failed:
+        return "no router URL could be connected to";
+      case client_errc::timed_out:
+        return "the router did not answer in time";
+    }
+    return "unknown client error";
+  }
+};
+
+// wamp_error has no URI of its own: the router or the callee names the error, so a local error
+// of that kind (which nothing should make) gets the generic one.
+const char* local_uri(client_errc code) noexcept {
+  switch (code) {
+    case client_errc::wamp_error:
+      return "wamp.error.runtime_error";
+    case client_errc::not_joined:
+      return "uvwamp.error.not_joined";
+    case client_errc::already_joined:
+      return "uvwamp.error.already_joined";
+    case client_errc::session_ended:
+      return "uvwamp.error.session_ended";
+    case client_errc::transport_lost:
+      return "uvwamp.error.transport_lost";
+    case client_errc::closed:
+      return "uvwamp.error.closed";
+    case client_errc::protocol_violation:
+      return "wamp.error.protocol_violation";
+    case client_errc::invalid_argument:
+      return "uvwamp.error.invalid_argument";
+    case client_errc::connect_failed:
+      return "uvwamp.error.connect_failed";
+    case client_errc::timed_out:
+      return "uvwamp.error.timeout";
+  }
+  return "wamp.error.runtime_error";
+}
+
+}  // namespace
+
+const std::error_category& client_category() noexcept {
+  static const ClientCategory category;
+  return category;
+}
+
+std::error_code make_error_code(client_errc e) noexcept {
+  return {static_cast<int>(e), client_category()};
+}
+
+WampError local_error(client_errc code, std::string message) {
+  WampError error;
+  error.code = code;
+  error.uri = local_uri(code);
+  error.message = std::move(message);
+  return error;
+}
+
+}  // namespace uvwamp

@@ -1,0 +1,519 @@
+// Client against a scripted in-process router: what real routers will not send (invalid
+// messages, answers to requests never made), faults at exact points (the connection dropped in
+// the middle of a call, a GOODBYE never answered), and the client's own promises (every request
+// completes once, never inside the call that made it; nothing runs after close's callback; the
+// loop closes cleanly). The router speaks RawSocket with JSON, a message at a time, and each
+// test scripts its answers.
+#include <uvwamp/client.hpp>
+
+#include <gtest/gtest.h>
+#include <uvwamp/serializer.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "uv_test_support.hpp"
+
+namespace uvwamp {
+namespace {
+
+using test::LoopTest;
+using test::TestServer;
+using Bytes = std::vector<std::uint8_t>;
+
+// One client connection as the scripted router sees it.
+struct RouterPeer {
+  TestServer::Connection* connection = nullptr;
+  std::size_t consumed = 0;
+  bool handshaken = false;
+  std::vector<Value> received;  // every message the client sent, decoded
+
+  void send(const Value& message) {
+    Bytes payload;
+    ASSERT_TRUE(json_serializer().encode(message, payload).ok());
+    const std::size_t size = payload.size();
+    Bytes frame = {0, static_cast<std::uint8_t>(size >> 16), static_cast<std::uint8_t>(size >> 8),
+                   static_cast<std::uint8_t>(size)};
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    connection->write(std::move(frame));
+  }
+  void send_raw_json(const std::string& json) {
+    Bytes frame = {0, 0, static_cast<std::uint8_t>(json.size() >> 8),
+                   static_cast<std::uint8_t>(json.size())};
+    frame.insert(frame.end(), json.begin(), json.end());
+    connection->write(std::move(frame));
+  }
+  void drop() { connection->close(); }
+};
+
+std::int64_t type_of(const Value& message) {
+  return message.if_array()->at(0).to_int64().value();
+}
+
+// A RawSocket router that accepts JSON and hands each message to `script`. By default it
+// welcomes every HELLO with session id 42 and answers GOODBYE with GOODBYE.
+class ScriptedRouter {
+ public:
+  explicit ScriptedRouter(TestServer& server) {
+    server.on_accept = [this](TestServer::Connection& connection) {
+      RouterPeer& peer = peers_.emplace_back();
+      peer.connection = &connection;
+      connection.user = &peer;
+      connection.start_reading();
+    };
+    server.on_data = [this](TestServer::Connection& connection, const std::uint8_t*, std::size_t) {
+      parse(*static_cast<RouterPeer*>(connection.user));
+    };
+  }
+
+  std::function<void(RouterPeer&, const Value&)> script =
+      [](RouterPeer& peer, const Value& message) { welcome_and_goodbye(peer, message); };
+
+  static void welcome_and_goodbye(RouterPeer& peer, const Value& message) {
+    if (type_of(message) == 1) peer.send(Value::Array{2, 42, Value::Object{}});
+    if (type_of(message) == 6) {
+      peer.send(Value::Array{6, Value::Object{}, "wamp.close.goodbye_and_out"});
+    }
+  }
+
+  std::list<RouterPeer>& peers() { return peers_; }
+  RouterPeer& last() { return peers_.back(); }
+
+ private:
+  void parse(RouterPeer& peer) {
+    Bytes& in = peer.connection->received;
+    if (!peer.handshaken) {
+      if (in.size() < 4) return;
+      // Accept the serializer asked for, with the largest message limit.
+      peer.connection->write({0x7f, static_cast<std::uint8_t>(0xf0 | (in[1] & 0x0f)), 0, 0});
+      peer.handshaken = true;
+      peer.consumed = 4;
+    }
+    while (in.size() - peer.consumed >= 4) {
+      const std::uint8_t* header = in.data() + peer.consumed;
+      const std::size_t size =
+          (std::size_t{header[1]} << 16) | (std::size_t{header[2]} << 8) | std::size_t{header[3]};
+      if (in.size() - peer.consumed - 4 < size) return;
+      const std::uint8_t* payload = header + 4;
+      peer.consumed += 4 + size;
+      if (header[0] != 0) continue;  // pings and pongs
+      Result<Value> message = json_serializer().decode(payload, size);
+      ASSERT_TRUE(message.ok()) << message.error().message;
+      peer.received.push_back(message.value());
+      script(peer, message.value());
+      if (peer.connection->closed) return;
+    }
+  }
+
+  std::list<RouterPeer> peers_;
+};
+
+class ClientTest : public LoopTest {
+ protected:
+  ScriptedRouter& serve() {
+    TestServer& server = add_server();
+    EXPECT_EQ(server.listen_tcp("127.0.0.1"), 0);
+    routers_.push_back(std::make_unique<ScriptedRouter>(server));
+    url_ = "rs://127.0.0.1:" + std::to_string(server.port());
+    return *routers_.back();
+  }
+
+  ClientOptions options() {
+    ClientOptions options;
+    options.urls = {url_};
+    options.realm = "realm1";
+    options.serializers = {&json_serializer()};
+    return options;
+  }
+
+  // A client the fixture closes (if the test did not) before the loop closes.
+  Client& make(ClientOptions client_options) {
+    clients_.push_back(std::make_unique<Client>(&loop_, std::move(client_options)));
+    return *clients_.back();
+  }
+  Client& make() { return make(options()); }
+
+  void TearDown() override {
+    clients_.clear();  // destroying completes what is pending; the loop then closes the handles
+    LoopTest::TearDown();
+  }
+
+  WampResult<SessionInfo> join(Client& client) {
+    std::optional<WampResult<SessionInfo>> joined;
+    client.join([&](WampResult<SessionInfo> r) { joined.emplace(std::move(r)); });
+    EXPECT_FALSE(joined) << "join() called back inside the call";
+    EXPECT_TRUE(run_until([&] { return joined.has_value(); }));
+    if (!joined) return local_error_for_test("join did not complete");
+    return std::move(*joined);
+  }
+
+  static WampError local_error_for_test(std::string message) {
+    return WampError{
+        make_error_code(client_errc::timed_out), "test.timeout", std::move(message), {}, {}, {}};
+  }
+
+  // The messages of `type` the client sent to `peer`.
+  static std::vector<Value> sent(const RouterPeer& peer, std::int64_t type) {
+    std::vector<Value> found;
+    for (const Value& message : peer.received) {
+      if (type_of(message) == type) found.push_back(message);
+    }
+    return found;
+  }
+
+  std::vector<std::unique_ptr<ScriptedRouter>> routers_;
+  std::vector<std::unique_ptr<Client>> clients_;
+  std::string url_;
+};
+
+TEST_F(ClientTest, JoinCallAndLeave) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 48) {
+      const Value::Array& call = *message.if_array();
+      peer.send(
+          Value::Array{50, call.at(1), Value::Object{}, call.at(4), Value::Object{{"sum", 5}}});
+    }
+  };
+  Client& client = make();
+  WampResult<SessionInfo> joined = join(client);
+  ASSERT_TRUE(joined) << joined.error().message;
+  EXPECT_EQ(joined->session_id, 42u);
+  EXPECT_EQ(joined->url, url_);
+  EXPECT_EQ(joined->serializer, &json_serializer());
+  EXPECT_TRUE(client.is_joined());
+
+  const Value::Array& hello = *router.last().received.at(0).if_array();
+  EXPECT_EQ(hello.at(1), Value("realm1"));
+  const Value* roles = hello.at(2).find("roles");
+  ASSERT_NE(roles, nullptr);
+  for (const char* role : {"caller", "callee", "publisher", "subscriber"}) {
+    EXPECT_NE(roles->find(role), nullptr) << role;
+  }
+
+  std::optional<WampResult<CallResult>> result;
+  client.call("com.example.add", {2, 3}, [&](WampResult<CallResult> r) { result.emplace(r); });
+  EXPECT_FALSE(result) << "call() called back inside the call";
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+  ASSERT_TRUE(*result) << result->error().message;
+  EXPECT_EQ((*result)->args, (Value::Array{2, 3}));
+  EXPECT_EQ((*result)->kwargs, (Value::Object{{"sum", 5}}));
+
+  std::optional<WampResult<std::string>> left;
+  client.leave([&](WampResult<std::string> r) { left.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return left.has_value(); }));
+  ASSERT_TRUE(*left) << left->error().message;
+  EXPECT_EQ(left->value(), "wamp.close.goodbye_and_out");
+  EXPECT_FALSE(client.is_joined());
+  const std::vector<Value> goodbyes = sent(router.last(), 6);
+  ASSERT_EQ(goodbyes.size(), 1u);
+  EXPECT_EQ(goodbyes[0].if_array()->at(2), Value("wamp.close.close_realm"));
+}
+
+TEST_F(ClientTest, RequestsBeforeJoinFailWithNotJoinedOnALaterTurn) {
+  serve();
+  Client& client = make();
+  std::vector<WampError> errors;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { errors.push_back(r.error()); });
+  client.publish("com.example.t", {},
+                 [&](WampResult<Publication> r) { errors.push_back(r.error()); });
+  client.subscribe(
+      "com.example.t", [](const Event&) {},
+      [&](WampResult<Subscription> r) { errors.push_back(r.error()); });
+  client.register_procedure(
+      "com.example.f", [](Invocation) {},
+      [&](WampResult<Registration> r) { errors.push_back(r.error()); });
+  client.leave([&](WampResult<std::string> r) { errors.push_back(r.error()); });
+  EXPECT_TRUE(errors.empty()) << "a handler ran inside the call that made the request: "
+                              << errors.at(0).uri;
+  ASSERT_TRUE(run_until([&] { return errors.size() == 5; }));
+  for (const WampError& error : errors) {
+    EXPECT_EQ(error.code, client_errc::not_joined);
+    EXPECT_EQ(error.uri, "uvwamp.error.not_joined");
+  }
+}
+
+TEST_F(ClientTest, AbortInAnswerToHelloRefusesTheJoin) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    if (type_of(message) == 1) {
+      peer.send(
+          Value::Array{3, Value::Object{{"message", "no such realm"}}, "wamp.error.no_such_realm"});
+    }
+  };
+  Client& client = make();
+  WampResult<SessionInfo> joined = join(client);
+  ASSERT_FALSE(joined);
+  EXPECT_EQ(joined.error().code, client_errc::wamp_error);
+  EXPECT_EQ(joined.error().uri, "wamp.error.no_such_realm");
+  EXPECT_FALSE(client.is_joined());
+}
+
+TEST_F(ClientTest, TheNextUrlIsTriedWhenOneFails) {
+  // A port that was just free: nothing listens there.
+  TestServer& dead = add_server();
+  ASSERT_EQ(dead.listen_tcp("127.0.0.1"), 0);
+  const std::string dead_url = "rs://127.0.0.1:" + std::to_string(dead.port());
+  dead.close();
+  serve();
+  ClientOptions client_options = options();
+  client_options.urls = {dead_url, url_};
+  Client& client = make(client_options);
+  WampResult<SessionInfo> joined = join(client);
+  ASSERT_TRUE(joined) << joined.error().message;
+  EXPECT_EQ(joined->url, url_);
+}
+
+TEST_F(ClientTest, EveryUrlFailingGivesConnectFailedNamingEach) {
+  TestServer& dead = add_server();
+  ASSERT_EQ(dead.listen_tcp("127.0.0.1"), 0);
+  const std::string dead_url = "rs://127.0.0.1:" + std::to_string(dead.port());
+  dead.close();
+  run_until([] { return false; }, std::chrono::milliseconds(10));
+  ClientOptions client_options;
+  client_options.urls = {dead_url, "ws://unix:/nonexistent/uvwamp.sock"};
+  client_options.realm = "realm1";
+  Client& client = make(client_options);
+  WampResult<SessionInfo> joined = join(client);
+  ASSERT_FALSE(joined);
+  EXPECT_EQ(joined.error().code, client_errc::connect_failed);
+  EXPECT_NE(joined.error().message.find(dead_url), std::string::npos) << joined.error().message;
+  EXPECT_NE(joined.error().message.find("/nonexistent/uvwamp.sock"), std::string::npos);
+}
+
+// The router breaks the protocol in one of several ways; each time the client aborts with
+// wamp.error.protocol_violation, the pending call completes with protocol_violation, and the
+// session-ended handler hears of it.
+class ProtocolViolationTest : public ClientTest,
+                              public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ProtocolViolationTest, AbortsAndCompletesWhatIsPending) {
+  ScriptedRouter& router = serve();
+  const std::string answer = GetParam();
+  router.script = [answer](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 48) peer.send_raw_json(answer);
+  };
+  Client& client = make();
+  std::optional<WampError> ended;
+  client.set_session_ended_handler([&](const WampError& why) { ended = why; });
+  ASSERT_TRUE(join(client));
+  std::optional<WampResult<CallResult>> result;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { result.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return result.has_value() && ended.has_value(); }));
+  ASSERT_FALSE(*result);
+  EXPECT_EQ(result->error().code, client_errc::protocol_violation);
+  EXPECT_EQ(result->error().uri, "wamp.error.protocol_violation");
+  EXPECT_EQ(ended->code, client_errc::protocol_violation);
+  EXPECT_FALSE(client.is_joined());
+
+  const std::vector<Value> aborts = sent(router.last(), 3);
+  ASSERT_EQ(aborts.size(), 1u);
+  EXPECT_EQ(aborts[0].if_array()->at(2), Value("wamp.error.protocol_violation"));
+  const Value* why = aborts[0].if_array()->at(1).find("message");
+  ASSERT_NE(why, nullptr);
+  EXPECT_FALSE(why->if_string()->empty());
+
+  // Nothing is left pending: a new request fails at once with not_joined.
+  std::optional<WampResult<CallResult>> after;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { after.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return after.has_value(); }));
+  EXPECT_EQ(after->error().code, client_errc::not_joined);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Answers, ProtocolViolationTest,
+    ::testing::Values(R"([50,9999,{}])",                // RESULT for a request never made
+                      R"([50,"one",{}])",               // RESULT with a string request id
+                      R"([33,1,77])",                   // SUBSCRIBED for a call
+                      R"([2,43,{}])",                   // a second WELCOME
+                      R"([48,1,{},"com.example.f"])",   // CALL, which no client receives
+                      R"([36,5,6,{}])",                 // EVENT for no subscription
+                      R"([68,7,8,{}])",                 // INVOCATION for no registration
+                      R"([8,64,1,{},"wamp.error.x"])",  // ERROR of the wrong request type
+                      R"({"not":"an array"})",          // not a message at all
+                      R"([99,1])"));                    // an unknown message type
+
+TEST_F(ClientTest, ConnectionDroppedInTheMiddleOfACall) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 48) peer.drop();
+  };
+  Client& client = make();
+  std::optional<WampError> ended;
+  client.set_session_ended_handler([&](const WampError& why) { ended = why; });
+  ASSERT_TRUE(join(client));
+  std::optional<WampResult<CallResult>> result;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { result.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return result.has_value() && ended.has_value(); }));
+  ASSERT_FALSE(*result);
+  EXPECT_EQ(result->error().code, client_errc::transport_lost);
+  EXPECT_EQ(result->error().uri, "uvwamp.error.transport_lost");
+  EXPECT_EQ(ended->code, client_errc::transport_lost);
+
+  // The client can join again, on a new connection.
+  WampResult<SessionInfo> again = join(client);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(router.peers().size(), 2u);
+}
+
+TEST_F(ClientTest, RouterGoodbyeIsAnsweredAndEndsTheSession) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 48) {
+      peer.send(Value::Array{6, Value::Object{}, "wamp.close.system_shutdown"});
+    }
+  };
+  Client& client = make();
+  std::optional<WampError> ended;
+  client.set_session_ended_handler([&](const WampError& why) { ended = why; });
+  ASSERT_TRUE(join(client));
+  std::optional<WampResult<CallResult>> result;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { result.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return result.has_value() && ended.has_value(); }));
+  EXPECT_EQ(result->error().code, client_errc::session_ended);
+  EXPECT_EQ(ended->code, client_errc::wamp_error);
+  EXPECT_EQ(ended->uri, "wamp.close.system_shutdown");
+  const std::vector<Value> goodbyes = sent(router.last(), 6);
+  ASSERT_EQ(goodbyes.size(), 1u);
+  EXPECT_EQ(goodbyes[0].if_array()->at(2), Value("wamp.close.goodbye_and_out"));
+}
+
+TEST_F(ClientTest, UnansweredGoodbyeTimesOut) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    if (type_of(message) == 1) peer.send(Value::Array{2, 42, Value::Object{}});
+  };
+  ClientOptions client_options = options();
+  client_options.goodbye_timeout = std::chrono::milliseconds(50);
+  Client& client = make(client_options);
+  ASSERT_TRUE(join(client));
+  std::optional<WampResult<std::string>> left;
+  client.leave([&](WampResult<std::string> r) { left.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return left.has_value(); }));
+  ASSERT_FALSE(*left);
+  EXPECT_EQ(left->error().code, client_errc::timed_out);
+  EXPECT_FALSE(client.is_joined());
+  (void)router;
+}
+
+TEST_F(ClientTest, InvocationAnsweredLaterFromATimer) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 64) {
+      const Value& request = message.if_array()->at(1);
+      peer.send(Value::Array{65, request, 500});
+      peer.send(Value::Array{68, 9, 500, Value::Object{}, Value::Array{1, 2}});
+    }
+  };
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+
+  std::optional<Invocation> held;
+  std::optional<WampResult<Registration>> registered;
+  client.register_procedure(
+      "com.example.later", [&](Invocation invocation) { held.emplace(std::move(invocation)); },
+      [&](WampResult<Registration> r) { registered.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return held.has_value(); }));
+  ASSERT_TRUE(registered && *registered);
+  EXPECT_EQ((*registered)->id, 500u);
+  EXPECT_EQ(held->args, (Value::Array{1, 2}));
+  EXPECT_EQ(held->procedure(), "com.example.later");
+
+  uv_timer_t timer;
+  uv_timer_init(&loop_, &timer);
+  timer.data = &held;
+  uv_timer_start(
+      &timer,
+      [](uv_timer_t* t) {
+        auto* invocation = static_cast<std::optional<Invocation>*>(t->data);
+        EXPECT_TRUE((*invocation)->yield({3}));
+        EXPECT_FALSE((*invocation)->yield({4})) << "an invocation answered twice";
+      },
+      20, 0);
+  ASSERT_TRUE(run_until([&] { return !sent(router.last(), 70).empty(); }));
+  bool timer_closed = false;
+  timer.data = &timer_closed;
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer),
+           [](uv_handle_t* t) { *static_cast<bool*>(t->data) = true; });
+  ASSERT_TRUE(run_until([&] { return timer_closed; }));
+  const std::vector<Value> yields = sent(router.last(), 70);
+  const Value::Array& yield = *yields.at(0).if_array();
+  EXPECT_EQ(yield.at(1), Value(9));
+  EXPECT_EQ(yield.at(3), Value(Value::Array{3}));
+}
+
+TEST_F(ClientTest, CloseCompletesWhatIsPendingBeforeItsCallback) {
+  ScriptedRouter& router = serve();
+  router.script = ScriptedRouter::welcome_and_goodbye;  // never answers the call
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::vector<std::string> order;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) {
+    EXPECT_EQ(r.error().code, client_errc::closed);
+    order.push_back("call");
+    // A request made from a handler while closing completes too, still before the callback.
+    client.publish("com.example.t", {}, [&](WampResult<Publication> p) {
+      EXPECT_EQ(p.error().code, client_errc::closed);
+      order.push_back("publish");
+    });
+  });
+  bool closed = false;
+  client.close([&] {
+    order.push_back("closed");
+    closed = true;
+  });
+  EXPECT_TRUE(order.empty()) << "close() ran a callback inside the call";
+  ASSERT_TRUE(run_until([&] { return closed; }));
+  EXPECT_EQ(order, (std::vector<std::string>{"call", "publish", "closed"}));
+  client.close([&] { ADD_FAILURE() << "a second close() called back"; });
+  run_until([] { return false; }, std::chrono::milliseconds(20));
+}
+
+TEST_F(ClientTest, DestroyingTheClientCompletesWhatIsPendingAtOnce) {
+  serve().script = ScriptedRouter::welcome_and_goodbye;
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::optional<WampError> error;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { error = r.error(); });
+  clients_.clear();
+  ASSERT_TRUE(error.has_value()) << "the destructor left a request pending";
+  EXPECT_EQ(error->code, client_errc::closed);
+}
+
+TEST_F(ClientTest, AHandlerMayDestroyTheClient) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 48 && message.if_array()->at(3) == Value("com.example.f")) {
+      peer.send(Value::Array{50, message.if_array()->at(1), Value::Object{}});
+    }
+  };
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::unique_ptr<Client> owned = std::move(clients_.back());
+  clients_.pop_back();
+  std::optional<WampError> unanswered;
+  client.call("com.example.never", {}, [&](WampResult<CallResult> r) { unanswered = r.error(); });
+  bool destroyed = false;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) {
+    EXPECT_TRUE(r);
+    owned.reset();
+    destroyed = true;
+    ASSERT_TRUE(unanswered.has_value()) << "the destructor left a request pending";
+    EXPECT_EQ(unanswered->code, client_errc::closed);
+  });
+  ASSERT_TRUE(run_until([&] { return destroyed; }));
+}
+
+}  // namespace
+}  // namespace uvwamp
