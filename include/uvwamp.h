@@ -1,0 +1,494 @@
+/* uvwamp.h: the C API of uvwamp, a WAMP v2 client on the caller's libuv loop.
+ *
+ * A facade over the C++ client (<uvwamp/client.hpp>) for C programs and for other languages'
+ * foreign function interfaces. It compiles as C99 and as C++, and names no type of any library
+ * but libuv's loop.
+ *
+ *   uvwamp_options* options = uvwamp_options_new();
+ *   uvwamp_options_add_url(options, "ws://127.0.0.1:8080/ws");
+ *   uvwamp_options_set_realm(options, "realm1");
+ *   uvwamp_client* client;
+ *   if (uvwamp_client_new(loop, options, &client) == 0) uvwamp_client_join(client, on_joined, app);
+ *   uvwamp_options_free(options);
+ *   uv_run(loop, UV_RUN_DEFAULT);
+ *
+ * THREADS. A client lives on its loop's thread: call every function that takes a client or an
+ * invocation there. Every callback runs there, from uv_run(). Values may be built and read on any
+ * thread, one thread per value at a time.
+ *
+ * ERRORS. Every error is a negative int, UVWAMP_E*, and uvwamp_strerror() names it.
+ *  - A function that starts a request (join, leave, call, publish, subscribe, unsubscribe,
+ *    register, unregister) returns 0 and then calls its callback exactly once, on a later turn
+ *    of the loop, never from inside the function itself. It returns a negative code only for a
+ *    mistake the caller can see at once, and then never calls the callback:
+ *      UVWAMP_EINVAL  a NULL client, name or required callback; args that are not an array,
+ *                     kwargs or options that are not an object;
+ *      UVWAMP_ECLOSED uvwamp_client_close() was already called on this client;
+ *      UVWAMP_ENOMEM  memory ran out before the request was made.
+ *    Everything else (not joined, a URI the router refuses, the connection lost, the router's or
+ *    the callee's ERROR, ...) reaches the callback as a uvwamp_error.
+ *  - The other functions return 0 or a negative code and call nothing back; their comments say
+ *    which codes. The accessors (uvwamp_error_*, uvwamp_event_*, uvwamp_call_result_*,
+ *    uvwamp_session_info_*, uvwamp_invocation_* but take, free and the answers, and
+ *    uvwamp_registration_* and uvwamp_subscription_* but free) return no code and must be given
+ *    the non-NULL pointer a callback received.
+ *  - No C++ exception ever leaves a function of this header.
+ *
+ * OWNERSHIP. The rules, once for the whole API:
+ *  - What a function hands you to free says so: uvwamp_options_new (uvwamp_options_free),
+ *    uvwamp_value_new_* and uvwamp_value_copy (uvwamp_value_free), the uvwamp_registration and
+ *    uvwamp_subscription a register or subscribe callback receives (uvwamp_registration_free,
+ *    uvwamp_subscription_free), and an invocation you took with uvwamp_invocation_take
+ *    (uvwamp_invocation_free). A client frees itself after its close callback.
+ *  - Everything else is borrowed. Pointers a callback receives (results, events, errors, session
+ *    info, an invocation not taken, and the strings and values read from them) are valid until
+ *    the callback returns: copy what you want to keep (uvwamp_value_copy, strdup). A pointer read
+ * from a value (an element, a member, a string's bytes) is valid until that value is changed or
+ * freed.
+ *  - Values you pass to a request (args, kwargs, options) or to an answer stay yours: they are
+ *    copied before the function returns. The exceptions are uvwamp_value_array_append,
+ *    uvwamp_value_array_set and uvwamp_value_object_set, which take the item they are given.
+ *  - Every `void* user_data` is passed back untouched and never freed; it must stay valid while
+ *    a callback that receives it may still run (each request's comment says until when).
+ */
+#ifndef UVWAMP_H
+#define UVWAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uv_loop_s;
+
+/* ---------------------------------------------------------------------------------------------
+ * Error codes
+ */
+
+enum {
+  UVWAMP_EINVAL = -1,         /* an invalid argument; from a callback: the request cannot be
+                                 sent as given (a bad URI, a payload the serializer cannot
+                                 write, a message over the size limit, a stale handle) */
+  UVWAMP_ENOMEM = -2,         /* memory ran out */
+  UVWAMP_ETYPE = -3,          /* the value holds another type than the one asked for */
+  UVWAMP_ERANGE = -4,         /* a number that does not fit the type asked for, an index
+                                 past the end */
+  UVWAMP_EWAMP = -5,          /* the router or the callee answered with ERROR or ABORT; the
+                                 error's URI says which */
+  UVWAMP_ENOTJOINED = -6,     /* no session was open for the request */
+  UVWAMP_EALREADYJOINED = -7, /* join while joining or joined */
+  UVWAMP_ESESSIONENDED = -8,  /* the session ended before the answer came */
+  UVWAMP_ETRANSPORT = -9,     /* the connection to the router was lost */
+  UVWAMP_ECLOSED = -10,       /* the client was closed */
+  UVWAMP_EPROTOCOL = -11,     /* the router broke the WAMP protocol */
+  UVWAMP_ECONNECT = -12,      /* no URL could be connected to */
+  UVWAMP_ETIMEDOUT = -13,     /* the router did not answer in time */
+  UVWAMP_EALREADY = -14,      /* the invocation was already answered */
+  UVWAMP_EINTERNAL = -15,     /* a failure inside uvwamp that none of the above describes */
+  UVWAMP_ENOTSENT = -16       /* an invocation's answer did not go to the router */
+};
+
+/* A sentence for the code ("invalid argument"); "unknown error" for a code not listed above.
+ * The string is static. */
+const char* uvwamp_strerror(int code);
+
+/* ---------------------------------------------------------------------------------------------
+ * Values
+ *
+ * A uvwamp_value is one of: null, bool, integer, double, string, binary, array, object. Integers
+ * have one representation per number: every integer that fits int64_t is UVWAMP_VALUE_INT64,
+ * only those above INT64_MAX are UVWAMP_VALUE_UINT64. Strings and object keys are meant to be
+ * UTF-8; that is checked when a request is sent (a serializer refuses invalid UTF-8, and the
+ * request then fails with UVWAMP_EINVAL), not when a value is built. Object members are kept
+ * sorted by key, and setting a key that exists replaces its value.
+ *
+ * Values from uvwamp_value_new_* and uvwamp_value_copy are owned: free each with
+ * uvwamp_value_free, unless you hand it to a function that takes it. Every `const uvwamp_value*`
+ * this API returns is borrowed and must never be freed.
+ */
+
+typedef struct uvwamp_value uvwamp_value;
+
+typedef enum uvwamp_value_type {
+  UVWAMP_VALUE_NULL,
+  UVWAMP_VALUE_BOOL,
+  UVWAMP_VALUE_INT64,
+  UVWAMP_VALUE_UINT64,
+  UVWAMP_VALUE_DOUBLE,
+  UVWAMP_VALUE_STRING,
+  UVWAMP_VALUE_BINARY,
+  UVWAMP_VALUE_ARRAY,
+  UVWAMP_VALUE_OBJECT
+} uvwamp_value_type;
+
+/* Each returns a new owned value, or NULL when memory runs out (or, for the string and binary
+ * ones, when `data` is NULL with a non-zero size). The bytes are copied. */
+uvwamp_value* uvwamp_value_new_null(void);
+uvwamp_value* uvwamp_value_new_bool(int b); /* any non-zero is true */
+uvwamp_value* uvwamp_value_new_int64(int64_t i);
+uvwamp_value* uvwamp_value_new_uint64(uint64_t u);
+uvwamp_value* uvwamp_value_new_double(double d);
+uvwamp_value* uvwamp_value_new_string(const char* s);            /* NUL-terminated */
+uvwamp_value* uvwamp_value_new_stringn(const char* s, size_t n); /* may hold NUL bytes */
+uvwamp_value* uvwamp_value_new_binary(const void* data, size_t n);
+uvwamp_value* uvwamp_value_new_array(void);  /* empty */
+uvwamp_value* uvwamp_value_new_object(void); /* empty */
+
+/* A deep copy, owned; NULL for a NULL value or when memory runs out. */
+uvwamp_value* uvwamp_value_copy(const uvwamp_value* v);
+
+/* Frees an owned value and everything in it. NULL is allowed and does nothing. */
+void uvwamp_value_free(uvwamp_value* v);
+
+/* UVWAMP_VALUE_NULL for a NULL pointer. */
+uvwamp_value_type uvwamp_value_type_of(const uvwamp_value* v);
+
+/* 1 when both hold the same value, else 0. Integers compare by number; a double never equals an
+ * integer. Two NULL pointers are equal. */
+int uvwamp_value_equal(const uvwamp_value* a, const uvwamp_value* b);
+
+/* The getters return 0 and store the value, UVWAMP_EINVAL for a NULL argument, UVWAMP_ETYPE
+ * when the value holds another type, or UVWAMP_ERANGE when an integer does not fit. Nothing is
+ * stored on failure. */
+int uvwamp_value_get_bool(const uvwamp_value* v, int* out); /* stores 0 or 1 */
+int uvwamp_value_get_int64(const uvwamp_value* v, int64_t* out);
+int uvwamp_value_get_uint64(const uvwamp_value* v, uint64_t* out);
+/* A double, or an integer converted to the nearest double (JSON writes 1.0 as 1). */
+int uvwamp_value_get_double(const uvwamp_value* v, double* out);
+/* Borrowed bytes, valid until the value changes or is freed. A string's bytes are followed by a
+ * NUL that `len` does not count (but the string itself may hold NULs); `len` may be NULL. A
+ * binary's `data` is never NULL, even when empty. */
+int uvwamp_value_get_string(const uvwamp_value* v, const char** data, size_t* len);
+int uvwamp_value_get_binary(const uvwamp_value* v, const uint8_t** data, size_t* len);
+
+/* The number of elements of an array or members of an object; 0 for anything else. */
+size_t uvwamp_value_size(const uvwamp_value* v);
+
+/* Element `index` of an array, borrowed; NULL when `v` is not an array or index >= size. */
+const uvwamp_value* uvwamp_value_array_get(const uvwamp_value* array, size_t index);
+/* Appends `item` to the end. Takes `item`, which must be an owned value (never one borrowed from
+ * anywhere): whatever the outcome, the handle is gone after the call (its contents moved into
+ * the array, or freed on failure), except when it is `array` itself. To read the element
+ * afterwards, use uvwamp_value_array_get. Returns 0, UVWAMP_EINVAL (a NULL argument, or `item`
+ * is `array`), UVWAMP_ETYPE (not an array) or UVWAMP_ENOMEM. */
+int uvwamp_value_array_append(uvwamp_value* array, uvwamp_value* item);
+/* Replaces element `index` (freeing the old one) with `item`, taken as by append. Returns as
+ * append does, or UVWAMP_ERANGE when index >= size. */
+int uvwamp_value_array_set(uvwamp_value* array, size_t index, uvwamp_value* item);
+
+/* The member `key` (NUL-terminated) of an object, borrowed; NULL when `v` is not an object or
+ * has no such member. */
+const uvwamp_value* uvwamp_value_object_get(const uvwamp_value* object, const char* key);
+/* Sets member `key` (copied) to `item`, replacing (and freeing) any member of that key. Takes
+ * `item` as uvwamp_value_array_append does, and returns as it does. */
+int uvwamp_value_object_set(uvwamp_value* object, const char* key, uvwamp_value* item);
+/* Calls `fn` for each member of an object in key order, until `fn` returns non-zero. The key
+ * (NUL-terminated; `key_len` counts its bytes) and the member are borrowed for the call; `fn`
+ * must not change the object. Returns what the last `fn` returned (0 when it ran for every
+ * member or there were none), or UVWAMP_EINVAL / UVWAMP_ETYPE before any call. */
+typedef int (*uvwamp_value_member_fn)(const char* key, size_t key_len, const uvwamp_value* member,
+                                      void* user_data);
+int uvwamp_value_object_foreach(const uvwamp_value* object, uvwamp_value_member_fn fn,
+                                void* user_data);
+
+/* Writes a compact JSON-like rendering, for logs and messages (binary shows as b"<hex>"; this is
+ * no serialization), like snprintf: at most size - 1 bytes and a NUL into `buf` (when size > 0;
+ * `buf` may be NULL when size is 0). Returns the length of the whole rendering, without the NUL,
+ * or UVWAMP_EINVAL, UVWAMP_ENOMEM, or UVWAMP_ERANGE for a rendering longer than INT_MAX. */
+int uvwamp_value_dump(const uvwamp_value* v, char* buf, size_t size);
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors of requests
+ *
+ * A callback whose request failed receives a uvwamp_error, borrowed until it returns; on success
+ * it receives NULL instead. Its strings are NUL-terminated and never NULL.
+ */
+
+typedef struct uvwamp_error uvwamp_error;
+
+/* One of the UVWAMP_E* codes: UVWAMP_EWAMP when the router or the callee sent the error, another
+ * for a local reason. */
+int uvwamp_error_code(const uvwamp_error* e);
+/* For UVWAMP_EWAMP the URI the router or the callee sent ("wamp.error.no_such_procedure", or an
+ * application's "com.example.error.failed"); for a local reason the URI uvwamp gives it
+ * ("uvwamp.error.not_joined", "wamp.error.invalid_uri", ...). */
+const char* uvwamp_error_uri(const uvwamp_error* e);
+/* A sentence for people, made from the error's payload or saying what happened locally. */
+const char* uvwamp_error_message(const uvwamp_error* e);
+/* The error's payload: args an array, kwargs and details objects, each empty when absent. */
+const uvwamp_value* uvwamp_error_args(const uvwamp_error* e);
+const uvwamp_value* uvwamp_error_kwargs(const uvwamp_error* e);
+const uvwamp_value* uvwamp_error_details(const uvwamp_error* e);
+
+/* ---------------------------------------------------------------------------------------------
+ * Options
+ *
+ * Built with setters, read by uvwamp_client_new (which copies them: free the options whenever
+ * you like after it). Each setter returns 0, UVWAMP_EINVAL for a NULL or invalid argument (the
+ * options are then unchanged), or UVWAMP_ENOMEM.
+ */
+
+typedef struct uvwamp_options uvwamp_options;
+
+/* NULL when memory runs out. Defaults: no URL, no realm, serializers cbor, msgpack, json, TLS
+ * verification against the system's CAs, connect and handshake timeouts 10 s, goodbye timeout
+ * 5 s, messages up to 16 MiB. */
+uvwamp_options* uvwamp_options_new(void);
+void uvwamp_options_free(uvwamp_options* options); /* NULL is allowed */
+
+/* Adds a router URL; join tries them in the order added until one connects. Forms: ws://,
+ * wss://, rs://host:port, rss://host:port, ws://unix:/path, rs://unix:/path. A URL that does not
+ * parse is refused here with UVWAMP_EINVAL. */
+int uvwamp_options_add_url(uvwamp_options* options, const char* url);
+int uvwamp_options_set_realm(uvwamp_options* options, const char* realm);
+/* The serializers to offer, most wanted first, by name: "json", "msgpack", "cbor". UVWAMP_EINVAL
+ * for an unknown name, a repeated one, or count 0. */
+int uvwamp_options_set_serializers(uvwamp_options* options, const char* const* names, size_t count);
+
+/* TLS, for wss:// and rss:// URLs (in a build with TLS). The server's certificate must be valid
+ * for the URL's host, or for `server_name` when set (also sent as SNI). */
+int uvwamp_options_set_tls_server_name(uvwamp_options* options, const char* server_name);
+/* Trusted CAs: a PEM or DER file and/or a directory of them, instead of the system bundle.
+ * Either may be NULL, not both. */
+int uvwamp_options_set_tls_ca(uvwamp_options* options, const char* ca_file,
+                              const char* ca_directory);
+/* A client certificate (PEM or DER, chain after it) and its unencrypted private key, both
+ * required. */
+int uvwamp_options_set_tls_client_certificate(uvwamp_options* options, const char* certificate_file,
+                                              const char* private_key_file);
+/* Non-zero accepts any certificate for any name: for tests against throwaway certificates only,
+ * since anyone on the path can then read and change the traffic. */
+int uvwamp_options_set_tls_dangerously_skip_certificate_verification(uvwamp_options* options,
+                                                                     int skip);
+
+/* Per URL, how long the TCP connection may take, and each handshake after it; how long leave
+ * and close wait for the router's GOODBYE. In milliseconds, 1 to INT32_MAX. */
+int uvwamp_options_set_connect_timeout(uvwamp_options* options, uint64_t milliseconds);
+int uvwamp_options_set_handshake_timeout(uvwamp_options* options, uint64_t milliseconds);
+int uvwamp_options_set_goodbye_timeout(uvwamp_options* options, uint64_t milliseconds);
+/* The longest message accepted from the router, in bytes; not 0. */
+int uvwamp_options_set_max_message_size(uvwamp_options* options, size_t bytes);
+
+/* ---------------------------------------------------------------------------------------------
+ * Results handed to callbacks, all borrowed until the callback returns
+ */
+
+/* The session join opened. */
+typedef struct uvwamp_session_info uvwamp_session_info;
+uint64_t uvwamp_session_info_id(const uvwamp_session_info* info);
+const char* uvwamp_session_info_realm(const uvwamp_session_info* info);
+const char* uvwamp_session_info_url(const uvwamp_session_info* info); /* the one that connected */
+const char* uvwamp_session_info_serializer(const uvwamp_session_info* info);      /* "json", ... */
+const uvwamp_value* uvwamp_session_info_details(const uvwamp_session_info* info); /* WELCOME's */
+
+/* What a call returned: args an array, kwargs and details objects, each empty when absent. */
+typedef struct uvwamp_call_result uvwamp_call_result;
+const uvwamp_value* uvwamp_call_result_args(const uvwamp_call_result* result);
+const uvwamp_value* uvwamp_call_result_kwargs(const uvwamp_call_result* result);
+const uvwamp_value* uvwamp_call_result_details(const uvwamp_call_result* result);
+
+/* One event of a subscription. */
+typedef struct uvwamp_event uvwamp_event;
+uint64_t uvwamp_event_subscription_id(const uvwamp_event* event);
+uint64_t uvwamp_event_publication_id(const uvwamp_event* event);
+const char* uvwamp_event_topic(const uvwamp_event* event); /* the topic subscribed to */
+const uvwamp_value* uvwamp_event_args(const uvwamp_event* event);
+const uvwamp_value* uvwamp_event_kwargs(const uvwamp_event* event);
+const uvwamp_value* uvwamp_event_details(const uvwamp_event* event);
+
+/* ---------------------------------------------------------------------------------------------
+ * Registrations and subscriptions
+ *
+ * The handle a register or subscribe callback receives on success is yours: keep it to
+ * unregister or unsubscribe, and free it with uvwamp_registration_free /
+ * uvwamp_subscription_free when you are done (freeing changes nothing at the router, and may
+ * happen before or after the client is closed; unregister and unsubscribe copy what they need,
+ * so the handle may be freed right after them). A handle from an earlier session (before a
+ * leave or a lost connection) names nothing any more: unregistering or unsubscribing it fails
+ * with UVWAMP_EINVAL in the callback.
+ */
+
+typedef struct uvwamp_registration uvwamp_registration;
+void uvwamp_registration_free(uvwamp_registration* registration); /* NULL is allowed */
+uint64_t uvwamp_registration_id(const uvwamp_registration* registration);
+const char* uvwamp_registration_procedure(const uvwamp_registration* registration);
+
+typedef struct uvwamp_subscription uvwamp_subscription;
+void uvwamp_subscription_free(uvwamp_subscription* subscription);         /* NULL is allowed */
+uint64_t uvwamp_subscription_id(const uvwamp_subscription* subscription); /* the router's */
+const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription);
+
+/* ---------------------------------------------------------------------------------------------
+ * Invocations
+ *
+ * One call of a registered procedure. Your invocation callback receives it borrowed, and must
+ * answer it once, with uvwamp_invocation_yield or uvwamp_invocation_error, either
+ *  - before the callback returns; or
+ *  - later: call uvwamp_invocation_take in the callback, which makes the invocation yours, answer
+ *    it whenever you like (from a timer, after other requests, ...), and free it with
+ *    uvwamp_invocation_free, answered or not.
+ * An invocation left unanswered when the callback returns without taking it, or freed unanswered,
+ * answers the caller with the error wamp.error.runtime_error, so no caller waits forever.
+ */
+
+typedef struct uvwamp_invocation uvwamp_invocation;
+
+/* Makes the invocation yours, to answer and free after the callback returned. Call it only in
+ * the invocation callback, once. Returns 0 or UVWAMP_EINVAL (NULL). */
+int uvwamp_invocation_take(uvwamp_invocation* invocation);
+/* Frees an invocation you took, answering it with wamp.error.runtime_error when unanswered. NULL
+ * is allowed; on an invocation not taken (in its callback) it does nothing. */
+void uvwamp_invocation_free(uvwamp_invocation* invocation);
+
+/* The answers. `args` (an array) and `kwargs` (an object) may be NULL for empty, and are copied.
+ * `uri` is the error's URI ("com.example.error.failed"). Each returns
+ *   0                the answer went to the router, and the invocation is answered;
+ *   UVWAMP_EALREADY  it was answered before; nothing is sent;
+ *   UVWAMP_ENOTSENT  the answer did not go to the router: the session the invocation came from
+ *                    is over (left, lost, the client closed), or this answer cannot be sent (an
+ *                    invalid error URI, a payload the serializer cannot write, a message over
+ *                    the size limit). The invocation stays unanswered, so another answer may
+ *                    follow; while its session lasts, freeing it still answers
+ *                    wamp.error.runtime_error;
+ *   UVWAMP_EINVAL    a NULL invocation or uri, args that are not an array, kwargs that are not
+ *                    an object; nothing is sent;
+ *   UVWAMP_ENOMEM    nothing is sent. */
+int uvwamp_invocation_yield(uvwamp_invocation* invocation, const uvwamp_value* args,
+                            const uvwamp_value* kwargs);
+int uvwamp_invocation_error(uvwamp_invocation* invocation, const char* uri,
+                            const uvwamp_value* args, const uvwamp_value* kwargs);
+/* 1 once yield or error returned 0, else 0. */
+int uvwamp_invocation_answered(const uvwamp_invocation* invocation);
+
+/* What the caller sent, borrowed from the invocation (valid until it is freed). */
+uint64_t uvwamp_invocation_request_id(const uvwamp_invocation* invocation);
+uint64_t uvwamp_invocation_registration_id(const uvwamp_invocation* invocation);
+const char* uvwamp_invocation_procedure(const uvwamp_invocation* invocation);
+const uvwamp_value* uvwamp_invocation_args(const uvwamp_invocation* invocation);
+const uvwamp_value* uvwamp_invocation_kwargs(const uvwamp_invocation* invocation);
+const uvwamp_value* uvwamp_invocation_details(const uvwamp_invocation* invocation);
+
+/* ---------------------------------------------------------------------------------------------
+ * The client
+ *
+ * join connects to the first URL that answers and opens a session in the realm; leave ends the
+ * session and closes the connection, after which join may open another; close ends everything
+ * for good.
+ *
+ * Callbacks: each request's callback receives the client, its result (NULL on failure), the
+ * error (NULL on success) and the user_data given with the request. A request callback may be
+ * NULL (the outcome is then dropped; a registration or subscription handle is freed), except
+ * where a comment says otherwise. Callbacks may call any function here, uvwamp_client_close
+ * included. Event and invocation callbacks, and their user_data, are used until the
+ * unsubscribe or unregister call, the end of the session, or the close callback, whichever
+ * comes first.
+ *
+ * Ending: when the session ends without a leave (the router says GOODBYE or ABORT, the
+ * connection is lost, the router breaks the protocol), the pending requests complete with the
+ * reason and then the session-ended callback runs. uvwamp_client_close completes what is
+ * pending with UVWAMP_ECLOSED, closes the connection and then calls its callback, the last
+ * callback of the client, after which the client is freed.
+ */
+
+typedef struct uvwamp_client uvwamp_client;
+
+typedef void (*uvwamp_join_cb)(uvwamp_client* client, const uvwamp_session_info* info,
+                               const uvwamp_error* error, void* user_data);
+/* `reason` is the router's GOODBYE reason ("wamp.close.goodbye_and_out"); NULL on failure. */
+typedef void (*uvwamp_leave_cb)(uvwamp_client* client, const char* reason,
+                                const uvwamp_error* error, void* user_data);
+typedef void (*uvwamp_close_cb)(uvwamp_client* client, void* user_data);
+/* Why the session ended when no leave asked for it. */
+typedef void (*uvwamp_session_ended_cb)(uvwamp_client* client, const uvwamp_error* why,
+                                        void* user_data);
+typedef void (*uvwamp_call_cb)(uvwamp_client* client, const uvwamp_call_result* result,
+                               const uvwamp_error* error, void* user_data);
+/* `publication_id` is the router's id for an acknowledged publish, 0 for an unacknowledged one
+ * (which completes once the message is queued for the router) and on failure. */
+typedef void (*uvwamp_publish_cb)(uvwamp_client* client, uint64_t publication_id,
+                                  const uvwamp_error* error, void* user_data);
+/* On success `subscription` is yours to free (see "Registrations and subscriptions"). */
+typedef void (*uvwamp_subscribe_cb)(uvwamp_client* client, uvwamp_subscription* subscription,
+                                    const uvwamp_error* error, void* user_data);
+typedef void (*uvwamp_event_cb)(uvwamp_client* client, const uvwamp_event* event, void* user_data);
+/* On success `registration` is yours to free (see "Registrations and subscriptions"). */
+typedef void (*uvwamp_register_cb)(uvwamp_client* client, uvwamp_registration* registration,
+                                   const uvwamp_error* error, void* user_data);
+typedef void (*uvwamp_invocation_cb)(uvwamp_client* client, uvwamp_invocation* invocation,
+                                     void* user_data);
+/* For unsubscribe and unregister. */
+typedef void (*uvwamp_done_cb)(uvwamp_client* client, const uvwamp_error* error, void* user_data);
+
+/* Makes a client on `loop` from `options` (copied). Returns 0 and stores it in *client, or
+ * UVWAMP_EINVAL (a NULL argument, no URL, no realm) or UVWAMP_ENOMEM, storing nothing. The
+ * client must be closed with uvwamp_client_close, and the loop run until its callback. */
+int uvwamp_client_new(struct uv_loop_s* loop, const uvwamp_options* options,
+                      uvwamp_client** client);
+
+/* Ends the session and the connection for good: pending requests complete with UVWAMP_ECLOSED,
+ * then `on_closed` (may be NULL) runs, after which the client is freed and must not be used;
+ * the loop may then be closed once it has run out. From this call until then, every function
+ * that starts a request or sets a callback refuses with UVWAMP_ECLOSED. Returns 0, UVWAMP_EINVAL
+ * (NULL client) or UVWAMP_ECLOSED (a second close, whose callback never runs). */
+int uvwamp_client_close(uvwamp_client* client, uvwamp_close_cb on_closed, void* user_data);
+
+/* Runs `on_ended` (NULL to stop) each time the session ends in a way leave did not ask for.
+ * Returns 0, UVWAMP_EINVAL or UVWAMP_ECLOSED. */
+int uvwamp_client_set_session_ended_cb(uvwamp_client* client, uvwamp_session_ended_cb on_ended,
+                                       void* user_data);
+/* 1 while a session is open, else 0 (also for NULL). */
+int uvwamp_client_is_joined(const uvwamp_client* client);
+
+/* Connects and opens a session: HELLO, then WELCOME, or ABORT (UVWAMP_EWAMP with the reason as
+ * the URI). */
+int uvwamp_client_join(uvwamp_client* client, uvwamp_join_cb on_joined, void* user_data);
+/* Says GOODBYE with `reason` (NULL for "wamp.close.close_realm"), waits for the router's, then
+ * closes the connection. Pending requests complete with UVWAMP_ESESSIONENDED. */
+int uvwamp_client_leave(uvwamp_client* client, const char* reason, uvwamp_leave_cb on_left,
+                        void* user_data);
+
+/* Calls `procedure`. args (array), kwargs and options (objects) may be NULL for empty; options
+ * are sent as CALL.Options, for router features uvwamp has no setting for. */
+int uvwamp_client_call(uvwamp_client* client, const char* procedure, const uvwamp_value* args,
+                       const uvwamp_value* kwargs, const uvwamp_value* options,
+                       uvwamp_call_cb on_result, void* user_data);
+
+/* Flags of uvwamp_client_publish. */
+enum {
+  /* Ask the router to confirm the publication (the callback gets its id) or refuse it (the
+   * callback gets the error). */
+  UVWAMP_PUBLISH_ACKNOWLEDGE = 1
+};
+/* Publishes to `topic`; args, kwargs, options as for call. `flags` is 0 or UVWAMP_PUBLISH_*
+ * (UVWAMP_EINVAL for any other bit). */
+int uvwamp_client_publish(uvwamp_client* client, const char* topic, const uvwamp_value* args,
+                          const uvwamp_value* kwargs, const uvwamp_value* options, unsigned flags,
+                          uvwamp_publish_cb on_done, void* user_data);
+
+/* Subscribes to `topic`: `on_event` (required) gets each event, `on_subscribed` the outcome,
+ * both with `user_data`. options (an object, may be NULL) is sent as SUBSCRIBE.Options. Several
+ * subscriptions to one topic share the router's subscription; each gets every event and is
+ * unsubscribed on its own. */
+int uvwamp_client_subscribe(uvwamp_client* client, const char* topic, const uvwamp_value* options,
+                            uvwamp_event_cb on_event, uvwamp_subscribe_cb on_subscribed,
+                            void* user_data);
+/* No event reaches the subscription's callback once this returned 0. */
+int uvwamp_client_unsubscribe(uvwamp_client* client, const uvwamp_subscription* subscription,
+                              uvwamp_done_cb on_done, void* user_data);
+
+/* Registers `procedure`: `on_invocation` (required) gets each call, `on_registered` the
+ * outcome, both with `user_data`. options (an object, may be NULL) is sent as REGISTER.Options. */
+int uvwamp_client_register(uvwamp_client* client, const char* procedure,
+                           const uvwamp_value* options, uvwamp_invocation_cb on_invocation,
+                           uvwamp_register_cb on_registered, void* user_data);
+/* No invocation reaches the registration's callback once this returned 0. */
+int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* registration,
+                             uvwamp_done_cb on_done, void* user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UVWAMP_H */

@@ -1,0 +1,734 @@
+// The C API's client (include/uvwamp.h): options, the client's requests, and the results, errors
+// and invocations its callbacks receive, over uvwamp::Client.
+//
+// How the C rules are kept:
+//  - Completion: each C callback is wrapped in the C++ handler of the same request, so the C++
+//    client's promises (exactly once, never inside the call, close's callback last) carry over.
+//  - No exception reaches C: entry points run in guarded(); handlers only move, or copy inside a
+//    try (see each one).
+//  - The handles a callback lends (results, events, errors) live on the handler's stack and
+//    hold the payload as Values, moved out of the C++ result where it is ours to take.
+//  - After uvwamp_client_close nothing is passed on to the C++ client, so no C callback can run
+//    after the close callback, which frees the client.
+#include <uvwamp.h>
+#include <uvwamp/client.hpp>
+#include <uvwamp/serializer.hpp>
+#include <uvwamp/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "capi/capi_internal.hpp"
+#include "transport/endpoint.hpp"
+
+using uvwamp::Value;
+using uvwamp::capi::copy_array;
+using uvwamp::capi::copy_object;
+using uvwamp::capi::guarded;
+using uvwamp::capi::to_c;
+
+struct uvwamp_options {
+  uvwamp::ClientOptions cpp;
+};
+
+struct uvwamp_client {
+  std::unique_ptr<uvwamp::Client> cpp;
+  bool closing = false;
+};
+
+struct uvwamp_error {
+  int code = UVWAMP_EINTERNAL;
+  const std::string* uri = nullptr;
+  const std::string* message = nullptr;
+  Value args{Value::Array{}};
+  Value kwargs{Value::Object{}};
+  Value details{Value::Object{}};
+};
+
+struct uvwamp_session_info {
+  uvwamp::Id id = 0;
+  std::string realm;
+  std::string url;
+  std::string serializer;
+  Value details;
+};
+
+struct uvwamp_call_result {
+  Value args;
+  Value kwargs;
+  Value details;
+};
+
+struct uvwamp_event {
+  const uvwamp::Event* cpp = nullptr;
+  Value args{Value::Array{}};
+  Value kwargs{Value::Object{}};
+  Value details{Value::Object{}};
+};
+
+struct uvwamp_registration {
+  uvwamp::Registration cpp;
+};
+
+struct uvwamp_subscription {
+  uvwamp::Subscription cpp;
+};
+
+struct uvwamp_invocation {
+  explicit uvwamp_invocation(uvwamp::Invocation&& invocation) noexcept
+      : cpp(std::move(invocation)),
+        args(std::move(cpp.args)),
+        kwargs(std::move(cpp.kwargs)),
+        details(std::move(cpp.details)) {}
+
+  uvwamp::Invocation cpp;
+  Value args;
+  Value kwargs;
+  Value details;
+  bool taken = false;
+  // The dispatcher's own record of the take: a taken invocation may be freed inside the
+  // callback, so after it returns the dispatcher must not look at the invocation again.
+  bool* taken_in_dispatch = nullptr;
+};
+
+namespace {
+
+using uvwamp::client_errc;
+
+int code_of(const std::error_code& code) noexcept {
+  if (code.category() == uvwamp::client_category()) {
+    switch (static_cast<client_errc>(code.value())) {
+      case client_errc::wamp_error:
+        return UVWAMP_EWAMP;
+      case client_errc::not_joined:
+        return UVWAMP_ENOTJOINED;
+      case client_errc::already_joined:
+        return UVWAMP_EALREADYJOINED;
+      case client_errc::session_ended:
+        return UVWAMP_ESESSIONENDED;
+      case client_errc::transport_lost:
+        return UVWAMP_ETRANSPORT;
+      case client_errc::closed:
+        return UVWAMP_ECLOSED;
+      case client_errc::protocol_violation:
+        return UVWAMP_EPROTOCOL;
+      case client_errc::invalid_argument:
+        return UVWAMP_EINVAL;
+      case client_errc::connect_failed:
+        return UVWAMP_ECONNECT;
+      case client_errc::timed_out:
+        return UVWAMP_ETIMEDOUT;
+    }
+  }
+  if (code == std::errc::not_enough_memory) return UVWAMP_ENOMEM;
+  return UVWAMP_EINTERNAL;
+}
+
+// The error of a failed request, as a C callback sees it. `failed` is the handler's own result,
+// so its payload is moved out rather than copied: the const_cast undoes only the constness of
+// Result::error(), not of the object.
+template <class T>
+uvwamp_error take_error(uvwamp::WampResult<T>& failed) noexcept {
+  auto& error = const_cast<uvwamp::WampError&>(failed.error());
+  uvwamp_error c_error;
+  c_error.code = code_of(error.code);
+  c_error.uri = &error.uri;
+  c_error.message = &error.message;
+  c_error.args = Value(std::move(error.args));
+  c_error.kwargs = Value(std::move(error.kwargs));
+  c_error.details = Value(std::move(error.details));
+  return c_error;
+}
+
+// For an error the client lends us, copied. Should memory run out, the callback still learns
+// the code, URI and message, with an empty payload.
+uvwamp_error borrow_error(const uvwamp::WampError& error) noexcept {
+  uvwamp_error c_error;
+  c_error.code = code_of(error.code);
+  c_error.uri = &error.uri;
+  c_error.message = &error.message;
+  try {
+    Value args(error.args);
+    Value kwargs(error.kwargs);
+    Value details(error.details);
+    c_error.args = std::move(args);
+    c_error.kwargs = std::move(kwargs);
+    c_error.details = std::move(details);
+  } catch (...) {
+  }
+  return c_error;
+}
+
+// Refuses a request on a client that cannot take one; 0 when it can.
+int check_client(const uvwamp_client* client) noexcept {
+  if (client == nullptr) return UVWAMP_EINVAL;
+  if (client->closing) return UVWAMP_ECLOSED;
+  return 0;
+}
+
+// The payload of a request, each part NULL for empty.
+struct Payload {
+  Value::Array args;
+  Value::Object kwargs;
+  Value::Object options;
+};
+
+int copy_payload(const uvwamp_value* args, const uvwamp_value* kwargs, const uvwamp_value* options,
+                 Payload& out) {
+  if (int rc = copy_array(args, out.args); rc != 0) return rc;
+  if (int rc = copy_object(kwargs, out.kwargs); rc != 0) return rc;
+  return copy_object(options, out.options);
+}
+
+// A handler runs exactly once, but std::function must be copyable; the handle a register or
+// subscribe callback gets is made before the request (so that running out of memory is the
+// request's synchronous failure, not the callback's) and handed over, or freed, from here.
+template <class Handle>
+struct PendingHandle {
+  std::unique_ptr<Handle> handle = std::make_unique<Handle>();
+};
+
+int set_timeout(uvwamp_options* options, std::uint64_t milliseconds,
+                std::chrono::milliseconds uvwamp::ClientOptions::*field) {
+  if (options == nullptr || milliseconds == 0 || milliseconds > INT32_MAX) return UVWAMP_EINVAL;
+  options->cpp.*field = std::chrono::milliseconds(static_cast<std::int64_t>(milliseconds));
+  return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+// Options ----------------------------------------------------------------------------------------
+
+uvwamp_options* uvwamp_options_new(void) {
+  try {
+    return new uvwamp_options();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void uvwamp_options_free(uvwamp_options* options) {
+  delete options;
+}
+
+int uvwamp_options_add_url(uvwamp_options* options, const char* url) {
+  if (options == nullptr || url == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    if (!uvwamp::parse_endpoint(url)) return UVWAMP_EINVAL;
+    options->cpp.urls.emplace_back(url);
+    return 0;
+  });
+}
+
+int uvwamp_options_set_realm(uvwamp_options* options, const char* realm) {
+  if (options == nullptr || realm == nullptr || *realm == '\0') return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    options->cpp.realm = realm;
+    return 0;
+  });
+}
+
+int uvwamp_options_set_serializers(uvwamp_options* options, const char* const* names,
+                                   size_t count) {
+  if (options == nullptr || names == nullptr || count == 0) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    std::vector<const uvwamp::Serializer*> chosen;
+    std::set<const uvwamp::Serializer*> seen;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (names[i] == nullptr) return UVWAMP_EINVAL;
+      const uvwamp::Serializer* serializer = uvwamp::find_serializer(names[i]);
+      if (serializer == nullptr || !seen.insert(serializer).second) return UVWAMP_EINVAL;
+      chosen.push_back(serializer);
+    }
+    options->cpp.serializers = std::move(chosen);
+    return 0;
+  });
+}
+
+int uvwamp_options_set_tls_server_name(uvwamp_options* options, const char* server_name) {
+  if (options == nullptr || server_name == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    options->cpp.tls.server_name = server_name;
+    return 0;
+  });
+}
+
+int uvwamp_options_set_tls_ca(uvwamp_options* options, const char* ca_file,
+                              const char* ca_directory) {
+  if (options == nullptr || (ca_file == nullptr && ca_directory == nullptr)) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    std::string file = ca_file != nullptr ? ca_file : "";
+    std::string directory = ca_directory != nullptr ? ca_directory : "";
+    options->cpp.tls.ca_file = std::move(file);
+    options->cpp.tls.ca_directory = std::move(directory);
+    return 0;
+  });
+}
+
+int uvwamp_options_set_tls_client_certificate(uvwamp_options* options, const char* certificate_file,
+                                              const char* private_key_file) {
+  if (options == nullptr || certificate_file == nullptr || private_key_file == nullptr) {
+    return UVWAMP_EINVAL;
+  }
+  return guarded([&]() -> int {
+    std::string certificate = certificate_file;
+    std::string key = private_key_file;
+    options->cpp.tls.certificate_file = std::move(certificate);
+    options->cpp.tls.private_key_file = std::move(key);
+    return 0;
+  });
+}
+
+int uvwamp_options_set_tls_dangerously_skip_certificate_verification(uvwamp_options* options,
+                                                                     int skip) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.tls.dangerously_skip_certificate_verification = skip != 0;
+  return 0;
+}
+
+int uvwamp_options_set_connect_timeout(uvwamp_options* options, uint64_t milliseconds) {
+  return set_timeout(options, milliseconds, &uvwamp::ClientOptions::connect_timeout);
+}
+
+int uvwamp_options_set_handshake_timeout(uvwamp_options* options, uint64_t milliseconds) {
+  return set_timeout(options, milliseconds, &uvwamp::ClientOptions::handshake_timeout);
+}
+
+int uvwamp_options_set_goodbye_timeout(uvwamp_options* options, uint64_t milliseconds) {
+  return set_timeout(options, milliseconds, &uvwamp::ClientOptions::goodbye_timeout);
+}
+
+int uvwamp_options_set_max_message_size(uvwamp_options* options, size_t bytes) {
+  if (options == nullptr || bytes == 0) return UVWAMP_EINVAL;
+  options->cpp.max_message_size = bytes;
+  return 0;
+}
+
+// What callbacks are lent --------------------------------------------------------------------
+
+int uvwamp_error_code(const uvwamp_error* e) {
+  return e->code;
+}
+const char* uvwamp_error_uri(const uvwamp_error* e) {
+  return e->uri->c_str();
+}
+const char* uvwamp_error_message(const uvwamp_error* e) {
+  return e->message->c_str();
+}
+const uvwamp_value* uvwamp_error_args(const uvwamp_error* e) {
+  return to_c(&e->args);
+}
+const uvwamp_value* uvwamp_error_kwargs(const uvwamp_error* e) {
+  return to_c(&e->kwargs);
+}
+const uvwamp_value* uvwamp_error_details(const uvwamp_error* e) {
+  return to_c(&e->details);
+}
+
+uint64_t uvwamp_session_info_id(const uvwamp_session_info* info) {
+  return info->id;
+}
+const char* uvwamp_session_info_realm(const uvwamp_session_info* info) {
+  return info->realm.c_str();
+}
+const char* uvwamp_session_info_url(const uvwamp_session_info* info) {
+  return info->url.c_str();
+}
+const char* uvwamp_session_info_serializer(const uvwamp_session_info* info) {
+  return info->serializer.c_str();
+}
+const uvwamp_value* uvwamp_session_info_details(const uvwamp_session_info* info) {
+  return to_c(&info->details);
+}
+
+const uvwamp_value* uvwamp_call_result_args(const uvwamp_call_result* result) {
+  return to_c(&result->args);
+}
+const uvwamp_value* uvwamp_call_result_kwargs(const uvwamp_call_result* result) {
+  return to_c(&result->kwargs);
+}
+const uvwamp_value* uvwamp_call_result_details(const uvwamp_call_result* result) {
+  return to_c(&result->details);
+}
+
+uint64_t uvwamp_event_subscription_id(const uvwamp_event* event) {
+  return event->cpp->subscription;
+}
+uint64_t uvwamp_event_publication_id(const uvwamp_event* event) {
+  return event->cpp->publication;
+}
+const char* uvwamp_event_topic(const uvwamp_event* event) {
+  return event->cpp->topic.c_str();
+}
+const uvwamp_value* uvwamp_event_args(const uvwamp_event* event) {
+  return to_c(&event->args);
+}
+const uvwamp_value* uvwamp_event_kwargs(const uvwamp_event* event) {
+  return to_c(&event->kwargs);
+}
+const uvwamp_value* uvwamp_event_details(const uvwamp_event* event) {
+  return to_c(&event->details);
+}
+
+// Registrations, subscriptions, invocations ---------------------------------------------------
+
+void uvwamp_registration_free(uvwamp_registration* registration) {
+  delete registration;
+}
+uint64_t uvwamp_registration_id(const uvwamp_registration* registration) {
+  return registration->cpp.id;
+}
+const char* uvwamp_registration_procedure(const uvwamp_registration* registration) {
+  return registration->cpp.procedure.c_str();
+}
+
+void uvwamp_subscription_free(uvwamp_subscription* subscription) {
+  delete subscription;
+}
+uint64_t uvwamp_subscription_id(const uvwamp_subscription* subscription) {
+  return subscription->cpp.id;
+}
+const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription) {
+  return subscription->cpp.topic.c_str();
+}
+
+int uvwamp_invocation_take(uvwamp_invocation* invocation) {
+  if (invocation == nullptr) return UVWAMP_EINVAL;
+  if (invocation->taken) return 0;
+  invocation->taken = true;
+  *invocation->taken_in_dispatch = true;
+  return 0;
+}
+
+void uvwamp_invocation_free(uvwamp_invocation* invocation) {
+  if (invocation == nullptr || !invocation->taken) return;
+  delete invocation;
+}
+
+int uvwamp_invocation_yield(uvwamp_invocation* invocation, const uvwamp_value* args,
+                            const uvwamp_value* kwargs) {
+  if (invocation == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
+    if (invocation->cpp.answered()) return UVWAMP_EALREADY;
+    const bool sent = invocation->cpp.yield(std::move(payload.args), std::move(payload.kwargs));
+    return sent ? 0 : UVWAMP_ENOTSENT;
+  });
+}
+
+int uvwamp_invocation_error(uvwamp_invocation* invocation, const char* uri,
+                            const uvwamp_value* args, const uvwamp_value* kwargs) {
+  if (invocation == nullptr || uri == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
+    if (invocation->cpp.answered()) return UVWAMP_EALREADY;
+    const bool sent =
+        invocation->cpp.error(uri, std::move(payload.args), std::move(payload.kwargs));
+    return sent ? 0 : UVWAMP_ENOTSENT;
+  });
+}
+
+int uvwamp_invocation_answered(const uvwamp_invocation* invocation) {
+  return invocation != nullptr && invocation->cpp.answered() ? 1 : 0;
+}
+
+uint64_t uvwamp_invocation_request_id(const uvwamp_invocation* invocation) {
+  return invocation->cpp.request_id();
+}
+uint64_t uvwamp_invocation_registration_id(const uvwamp_invocation* invocation) {
+  return invocation->cpp.registration_id();
+}
+const char* uvwamp_invocation_procedure(const uvwamp_invocation* invocation) {
+  return invocation->cpp.procedure().c_str();
+}
+const uvwamp_value* uvwamp_invocation_args(const uvwamp_invocation* invocation) {
+  return to_c(&invocation->args);
+}
+const uvwamp_value* uvwamp_invocation_kwargs(const uvwamp_invocation* invocation) {
+  return to_c(&invocation->kwargs);
+}
+const uvwamp_value* uvwamp_invocation_details(const uvwamp_invocation* invocation) {
+  return to_c(&invocation->details);
+}
+
+// The client -----------------------------------------------------------------------------------
+
+int uvwamp_client_new(struct uv_loop_s* loop, const uvwamp_options* options,
+                      uvwamp_client** client) {
+  if (loop == nullptr || options == nullptr || client == nullptr) return UVWAMP_EINVAL;
+  if (options->cpp.urls.empty() || options->cpp.realm.empty()) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    auto made = std::make_unique<uvwamp_client>();
+    try {
+      made->cpp = std::make_unique<uvwamp::Client>(loop, options->cpp);
+    } catch (const std::invalid_argument&) {
+      return UVWAMP_EINVAL;
+    }
+    *client = made.release();
+    return 0;
+  });
+}
+
+int uvwamp_client_close(uvwamp_client* client, uvwamp_close_cb on_closed, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  const int rc = guarded([&]() -> int {
+    // The close callback is the client's last: after it nothing of the C++ client runs again,
+    // so the client can go with it.
+    client->cpp->close([client, on_closed, user_data] {
+      if (on_closed != nullptr) on_closed(client, user_data);
+      delete client;
+    });
+    return 0;
+  });
+  if (rc == 0) client->closing = true;
+  return rc;
+}
+
+int uvwamp_client_set_session_ended_cb(uvwamp_client* client, uvwamp_session_ended_cb on_ended,
+                                       void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (on_ended == nullptr) {
+    client->cpp->set_session_ended_handler(nullptr);
+    return 0;
+  }
+  return guarded([&]() -> int {
+    client->cpp->set_session_ended_handler(
+        [client, on_ended, user_data](const uvwamp::WampError& why) {
+          const uvwamp_error c_error = borrow_error(why);
+          on_ended(client, &c_error, user_data);
+        });
+    return 0;
+  });
+}
+
+int uvwamp_client_is_joined(const uvwamp_client* client) {
+  return client != nullptr && client->cpp->is_joined() ? 1 : 0;
+}
+
+int uvwamp_client_join(uvwamp_client* client, uvwamp_join_cb on_joined, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  return guarded([&]() -> int {
+    client->cpp->join([client, on_joined, user_data](uvwamp::WampResult<uvwamp::SessionInfo> r) {
+      if (on_joined == nullptr) return;
+      if (!r) {
+        const uvwamp_error c_error = take_error(r);
+        on_joined(client, nullptr, &c_error, user_data);
+        return;
+      }
+      uvwamp_session_info info;
+      info.id = r->session_id;
+      info.realm = std::move(r->realm);
+      info.url = std::move(r->url);
+      // Serializer names are short enough for the string's own buffer: no allocation to fail.
+      if (r->serializer != nullptr) info.serializer = r->serializer->name();
+      info.details = Value(std::move(r->details));
+      on_joined(client, &info, nullptr, user_data);
+    });
+    return 0;
+  });
+}
+
+int uvwamp_client_leave(uvwamp_client* client, const char* reason, uvwamp_leave_cb on_left,
+                        void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  return guarded([&]() -> int {
+    std::string goodbye_reason = reason != nullptr ? reason : "wamp.close.close_realm";
+    client->cpp->leave(
+        [client, on_left, user_data](uvwamp::WampResult<std::string> r) {
+          if (on_left == nullptr) return;
+          if (!r) {
+            const uvwamp_error c_error = take_error(r);
+            on_left(client, nullptr, &c_error, user_data);
+            return;
+          }
+          on_left(client, r->c_str(), nullptr, user_data);
+        },
+        std::move(goodbye_reason));
+    return 0;
+  });
+}
+
+int uvwamp_client_call(uvwamp_client* client, const char* procedure, const uvwamp_value* args,
+                       const uvwamp_value* kwargs, const uvwamp_value* options,
+                       uvwamp_call_cb on_result, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (procedure == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, options, payload); rc != 0) return rc;
+    uvwamp::CallOptions call_options;
+    call_options.extra = std::move(payload.options);
+    client->cpp->call(
+        procedure, std::move(payload.args), std::move(payload.kwargs), std::move(call_options),
+        [client, on_result, user_data](uvwamp::WampResult<uvwamp::CallResult> r) {
+          if (on_result == nullptr) return;
+          if (!r) {
+            const uvwamp_error c_error = take_error(r);
+            on_result(client, nullptr, &c_error, user_data);
+            return;
+          }
+          const uvwamp_call_result result{Value(std::move(r->args)), Value(std::move(r->kwargs)),
+                                          Value(std::move(r->details))};
+          on_result(client, &result, nullptr, user_data);
+        });
+    return 0;
+  });
+}
+
+int uvwamp_client_publish(uvwamp_client* client, const char* topic, const uvwamp_value* args,
+                          const uvwamp_value* kwargs, const uvwamp_value* options, unsigned flags,
+                          uvwamp_publish_cb on_done, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (topic == nullptr || (flags & ~static_cast<unsigned>(UVWAMP_PUBLISH_ACKNOWLEDGE)) != 0) {
+    return UVWAMP_EINVAL;
+  }
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, options, payload); rc != 0) return rc;
+    uvwamp::PublishOptions publish_options;
+    publish_options.acknowledge = (flags & UVWAMP_PUBLISH_ACKNOWLEDGE) != 0;
+    publish_options.extra = std::move(payload.options);
+    client->cpp->publish(topic, std::move(payload.args), std::move(payload.kwargs),
+                         std::move(publish_options),
+                         [client, on_done, user_data](uvwamp::WampResult<uvwamp::Publication> r) {
+                           if (on_done == nullptr) return;
+                           if (!r) {
+                             const uvwamp_error c_error = take_error(r);
+                             on_done(client, 0, &c_error, user_data);
+                             return;
+                           }
+                           on_done(client, r->id, nullptr, user_data);
+                         });
+    return 0;
+  });
+}
+
+int uvwamp_client_subscribe(uvwamp_client* client, const char* topic, const uvwamp_value* options,
+                            uvwamp_event_cb on_event, uvwamp_subscribe_cb on_subscribed,
+                            void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (topic == nullptr || on_event == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    uvwamp::SubscribeOptions subscribe_options;
+    if (int rc = copy_object(options, subscribe_options.extra); rc != 0) return rc;
+    auto pending = std::make_shared<PendingHandle<uvwamp_subscription>>();
+    client->cpp->subscribe(
+        topic, std::move(subscribe_options),
+        [client, on_event, user_data](const uvwamp::Event& event) {
+          // The event is lent to every local subscription of its topic, so its payload is
+          // copied, not moved; should memory run out, this subscription misses the event.
+          uvwamp_event c_event;
+          c_event.cpp = &event;
+          try {
+            Value args(event.args);
+            Value kwargs(event.kwargs);
+            Value details(event.details);
+            c_event.args = std::move(args);
+            c_event.kwargs = std::move(kwargs);
+            c_event.details = std::move(details);
+          } catch (...) {
+            return;
+          }
+          on_event(client, &c_event, user_data);
+        },
+        [client, on_subscribed, user_data, pending](uvwamp::WampResult<uvwamp::Subscription> r) {
+          if (on_subscribed == nullptr) return;
+          if (!r) {
+            const uvwamp_error c_error = take_error(r);
+            on_subscribed(client, nullptr, &c_error, user_data);
+            return;
+          }
+          pending->handle->cpp = std::move(r.value());
+          on_subscribed(client, pending->handle.release(), nullptr, user_data);
+        });
+    return 0;
+  });
+}
+
+int uvwamp_client_unsubscribe(uvwamp_client* client, const uvwamp_subscription* subscription,
+                              uvwamp_done_cb on_done, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (subscription == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    client->cpp->unsubscribe(subscription->cpp,
+                             [client, on_done, user_data](uvwamp::WampStatus status) {
+                               if (on_done == nullptr) return;
+                               if (!status) {
+                                 const uvwamp_error c_error = take_error(status);
+                                 on_done(client, &c_error, user_data);
+                                 return;
+                               }
+                               on_done(client, nullptr, user_data);
+                             });
+    return 0;
+  });
+}
+
+int uvwamp_client_register(uvwamp_client* client, const char* procedure,
+                           const uvwamp_value* options, uvwamp_invocation_cb on_invocation,
+                           uvwamp_register_cb on_registered, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (procedure == nullptr || on_invocation == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    uvwamp::RegisterOptions register_options;
+    if (int rc = copy_object(options, register_options.extra); rc != 0) return rc;
+    auto pending = std::make_shared<PendingHandle<uvwamp_registration>>();
+    client->cpp->register_procedure(
+        procedure, std::move(register_options),
+        [client, on_invocation, user_data](uvwamp::Invocation invocation) {
+          // Should memory run out here, `invocation` is destroyed unanswered, which answers
+          // the caller with wamp.error.runtime_error.
+          auto* c_invocation = new (std::nothrow) uvwamp_invocation(std::move(invocation));
+          if (c_invocation == nullptr) return;
+          bool taken = false;
+          c_invocation->taken_in_dispatch = &taken;
+          on_invocation(client, c_invocation, user_data);
+          if (!taken) delete c_invocation;
+        },
+        [client, on_registered, user_data, pending](uvwamp::WampResult<uvwamp::Registration> r) {
+          if (on_registered == nullptr) return;
+          if (!r) {
+            const uvwamp_error c_error = take_error(r);
+            on_registered(client, nullptr, &c_error, user_data);
+            return;
+          }
+          pending->handle->cpp = std::move(r.value());
+          on_registered(client, pending->handle.release(), nullptr, user_data);
+        });
+    return 0;
+  });
+}
+
+int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* registration,
+                             uvwamp_done_cb on_done, void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (registration == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    client->cpp->unregister(registration->cpp,
+                            [client, on_done, user_data](uvwamp::WampStatus status) {
+                              if (on_done == nullptr) return;
+                              if (!status) {
+                                const uvwamp_error c_error = take_error(status);
+                                on_done(client, &c_error, user_data);
+                                return;
+                              }
+                              on_done(client, nullptr, user_data);
+                            });
+    return 0;
+  });
+}
+
+}  // extern "C"

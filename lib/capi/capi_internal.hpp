@@ -1,0 +1,46 @@
+// What the C API's source files share: the mapping between uvwamp_value handles and
+// uvwamp::Value, and the guard that keeps C++ exceptions from reaching C.
+//
+// A uvwamp_value* is a uvwamp::Value* under another name: struct uvwamp_value is never defined,
+// so C code cannot look inside, and an element or member of a value can be handed out as a
+// borrowed handle without any allocation. Owned handles are Values made with new.
+#pragma once
+
+#include <uvwamp.h>
+#include <uvwamp/value.hpp>
+
+#include <new>
+
+namespace uvwamp::capi {
+
+inline Value* from_c(uvwamp_value* v) noexcept {
+  return reinterpret_cast<Value*>(v);
+}
+inline const Value* from_c(const uvwamp_value* v) noexcept {
+  return reinterpret_cast<const Value*>(v);
+}
+inline uvwamp_value* to_c(Value* v) noexcept {
+  return reinterpret_cast<uvwamp_value*>(v);
+}
+inline const uvwamp_value* to_c(const Value* v) noexcept {
+  return reinterpret_cast<const uvwamp_value*>(v);
+}
+
+// Runs `body`, which returns 0 or a UVWAMP_E* code, and turns whatever it throws into a code.
+template <class Body>
+int guarded(Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return UVWAMP_ENOMEM;
+  } catch (...) {
+    return UVWAMP_EINTERNAL;
+  }
+}
+
+// A request's payload as C++ wants it: NULL is empty; anything but an array (an object) is
+// UVWAMP_EINVAL. Copies, so it may throw std::bad_alloc.
+int copy_array(const uvwamp_value* v, Value::Array& out);
+int copy_object(const uvwamp_value* v, Value::Object& out);
+
+}  // namespace uvwamp::capi
