@@ -121,7 +121,8 @@ const Value features = Obj{{"features", Obj{}}};
 const Value roles = Obj{
     {"caller", features}, {"callee", features}, {"publisher", features}, {"subscriber", features}};
 
-const Error transport_failure{transport_errc::write_queue_full, "write queue full (64 KiB)"};
+const Error transport_failure{transport_errc::not_open, "the connection is not open"};
+const Error queue_full_failure{transport_errc::write_queue_full, "write queue full (64 KiB)"};
 const Error too_large_failure{transport_errc::message_too_large, "message of 20 MiB over 16 MiB"};
 const Error codec_failure{codec_errc::not_encodable, "NaN cannot be written in JSON"};
 
@@ -343,6 +344,7 @@ TEST_F(SessionTest, JoinAbortedByTheRouter) {
 TEST_F(SessionTest, JoinThatCannotBeSentFailsLaterAndStaysClosed) {
   const std::pair<Error, client_errc> cases[] = {
       {transport_failure, client_errc::transport_lost},
+      {queue_full_failure, client_errc::invalid_argument},
       {too_large_failure, client_errc::invalid_argument},
       {codec_failure, client_errc::invalid_argument},
   };

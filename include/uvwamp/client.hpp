@@ -68,7 +68,8 @@ enum class client_errc {
   protocol_violation,  // wamp.error.protocol_violation: the router broke the protocol
   invalid_argument,    // wamp.error.invalid_uri or uvwamp.error.invalid_argument: the request
                        // cannot be sent as given (a bad URI, a payload the serializer cannot
-                       // write, a message over the size limit, a stale handle)
+                       // write, a message over the size limit or with no room
+                       // left in the write queue, a stale handle)
   connect_failed,      // uvwamp.error.connect_failed: no URL could be connected to
   timed_out,           // uvwamp.error.timeout: the router did not answer in time
 };

@@ -232,10 +232,11 @@ struct Session::Tables {
     Status sent = session.link_.send(message);
     if (sent) return std::nullopt;
     const Error& error = sent.error();
-    const bool transport = error.code.category() == transport_category();
-    const client_errc code = transport && error.code != transport_errc::message_too_large
-                                 ? client_errc::transport_lost
-                                 : client_errc::invalid_argument;
+    // Only a connection that is gone makes a message unsendable for a reason not its own; too
+    // large, a payload the serializer cannot write, or no room in the write queue (the message
+    // alone may exceed it) are the request's.
+    const client_errc code = error.code == transport_errc::not_open ? client_errc::transport_lost
+                                                                    : client_errc::invalid_argument;
     const std::string why = error.message.empty() ? error.code.message() : error.message;
     return local_error(code,
                        std::string(msg::type_name(msg::type_of(message))) + " not sent: " + why);

@@ -63,9 +63,9 @@ class Session {
   class Link {
    public:
     virtual ~Link() = default;
-    // Queues one message for the router. A failure fails the request that sent it: a transport
-    // error means the message could not go out (transport_lost; message_too_large is
-    // invalid_argument), a codec error that the payload cannot be written (invalid_argument).
+    // Queues one message for the router. A failure fails the request that sent it: not_open
+    // (no connection) with transport_lost; anything else -- message_too_large, write_queue_full,
+    // a codec error for a payload that cannot be written -- with invalid_argument.
     virtual Status send(const msg::Message& message) = 0;
     // Runs `task` later, on a later turn of the owner's loop, in the order given.
     virtual void defer(std::function<void()> task) = 0;
