@@ -1,5 +1,7 @@
-"""The uvwamp tool's decode and encode verbs, run as a user would run them."""
+"""The uvwamp tool run as a user would run it: decode and encode, and the command lines of the verbs
+that talk to a router (test/cli_router_test.py runs those against real routers)."""
 import json
+import socket
 import subprocess
 import sys
 import unittest
@@ -105,6 +107,97 @@ class CommandLine(unittest.TestCase):
         self.assertIn(b"unknown serializer 'xml'", unknown.stderr)
         self.assertEqual(run("frobnicate").returncode, 2)
         self.assertEqual(subprocess.run([TOOL], capture_output=True).returncode, 2)
+
+
+SESSION_VERBS = ("call", "publish", "subscribe", "register")
+
+
+def closed_port_url(scheme="ws"):
+    # A port that was just free: nothing listens there, so connecting is refused at once.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"{scheme}://127.0.0.1:{port}" + ("/ws" if scheme == "ws" else "")
+
+
+def session(url=None):
+    return ["--url", url or closed_port_url(), "--realm", "realm1"]
+
+
+class SessionVerbs(unittest.TestCase):
+    def assert_usage_error(self, done, text):
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertEqual(done.stdout, b"")
+        self.assertIn(text.encode(), done.stderr)
+        self.assertEqual(done.stderr.count(b"\n"), 1, done.stderr)
+
+    def test_help_names_the_options_and_exit_statuses(self):
+        for verb in SESSION_VERBS:
+            with self.subTest(verb=verb):
+                done = run(verb, "--help")
+                self.assertEqual(done.returncode, 0)
+                self.assertIn(b"usage: uvwamp " + verb.encode(), done.stdout)
+                for text in (b"--url", b"--realm", b"--serializer", b"--ca-file", b"--insecure",
+                             b"Exit status", b"3 the router or"):
+                    self.assertIn(text, done.stdout)
+        done = subprocess.run([TOOL, "--help"], capture_output=True)
+        for verb in SESSION_VERBS:
+            self.assertIn(verb.encode(), done.stdout)
+
+    def test_url_and_realm_are_required(self):
+        self.assert_usage_error(run("call", "p", "--realm", "realm1"), "--url is required")
+        self.assert_usage_error(run("call", "p", "--url", "ws://127.0.0.1:1/ws"),
+                                "--realm is required")
+        self.assert_usage_error(run("publish", "t", "--url"), "--url needs a value")
+
+    def test_the_uri_is_required(self):
+        self.assert_usage_error(run("call", *session()), "which PROCEDURE")
+        self.assert_usage_error(run("publish", *session()), "which TOPIC")
+        self.assert_usage_error(run("subscribe", *session()), "which TOPIC")
+        self.assert_usage_error(run("register", "--result", "1", *session()), "which PROCEDURE")
+        self.assert_usage_error(run("subscribe", "a", "b", *session()), "one TOPIC only")
+
+    def test_arguments_must_be_json(self):
+        self.assert_usage_error(run("call", "p", "1", "two", *session()),
+                                "argument 2 is not JSON")
+        self.assert_usage_error(run("publish", "t", "[1,", *session()), "argument 1 is not JSON")
+        self.assert_usage_error(run("call", "p", "--", "-x", *session()), "argument 1 is not JSON")
+        self.assert_usage_error(run("call", "p", "--kwargs", "{", *session()),
+                                "--kwargs is not JSON")
+        self.assert_usage_error(run("call", "p", "--kwargs", "[1]", *session()),
+                                "--kwargs must be a JSON object, got array")
+        self.assert_usage_error(run("register", "p", "--result", "yes", *session()),
+                                "--result is not JSON")
+
+    def test_bad_options(self):
+        self.assert_usage_error(run("call", "p", "--frobnicate", *session()),
+                                "unknown option '--frobnicate'")
+        self.assert_usage_error(run("call", "p", "-s", "xml", *session()),
+                                "unknown serializer 'xml'")
+        for count in ("0", "-3", "x", "99999999999999999999999"):
+            with self.subTest(count=count):
+                self.assert_usage_error(run("subscribe", "t", "--count", count, *session()),
+                                        "--count needs a whole number")
+        self.assert_usage_error(run("register", "p", *session()), "either --result JSON or --exec")
+        self.assert_usage_error(run("register", "p", "--result", "1", *session(), "--exec", "true"),
+                                "either --result JSON or --exec")
+        self.assert_usage_error(run("register", "p", *session(), "--exec"), "--exec needs a command")
+
+    def test_a_url_the_client_cannot_use_is_a_usage_error(self):
+        done = run("call", "p", *session("http://127.0.0.1/"))
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn(b"http://127.0.0.1/", done.stderr)
+
+    def test_an_unreachable_router_is_no_session(self):
+        for verb, args in [("call", ["p", "-1"]), ("publish", ["t"]), ("subscribe", ["t"]),
+                           ("register", ["p", "--result", "1"])]:
+            for url in (closed_port_url("ws"), closed_port_url("rs")):
+                with self.subTest(verb=verb, url=url):
+                    done = run(verb, *args, *session(url))
+                    self.assertEqual(done.returncode, 4, done.stderr)
+                    self.assertEqual(done.stdout, b"")
+                    self.assertIn(b"uvwamp " + verb.encode() + b": cannot join realm 'realm1'",
+                                  done.stderr)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,12 @@ constexpr char usage[] =
     "usage: uvwamp <verb> [options]\n"
     "\n"
     "verbs:\n"
-    "  decode   read one serialized WAMP message, check it, print it as JSON\n"
-    "  encode   read one WAMP message as JSON, check it, write it serialized\n"
+    "  call       call a procedure and print its result as JSON\n"
+    "  publish    publish an event to a topic\n"
+    "  subscribe  print the events of a topic as JSON, one a line\n"
+    "  register   answer the calls of a procedure with a fixed result or a command's output\n"
+    "  decode     read one serialized WAMP message, check it, print it as JSON\n"
+    "  encode     read one WAMP message as JSON, check it, write it serialized\n"
     "\n"
     "uvwamp <verb> --help tells more about each.\n";
 
@@ -23,8 +27,9 @@ struct Verb {
 };
 
 constexpr Verb verbs[] = {
-    {"decode", uvwamp::cli::decode_verb},
-    {"encode", uvwamp::cli::encode_verb},
+    {"call", uvwamp::cli::call_verb},           {"publish", uvwamp::cli::publish_verb},
+    {"subscribe", uvwamp::cli::subscribe_verb}, {"register", uvwamp::cli::register_verb},
+    {"decode", uvwamp::cli::decode_verb},       {"encode", uvwamp::cli::encode_verb},
 };
 
 }  // namespace

@@ -1,6 +1,5 @@
 // The verbs of the uvwamp command-line tool. Each takes the arguments after its name and returns
-// the process exit status: 0 on success, exit_invalid_input when the input is not a valid WAMP
-// message, exit_usage for a bad command line.
+// the process exit status.
 #pragma once
 
 #include <uvwamp/serializer.hpp>
@@ -10,11 +9,18 @@
 
 namespace uvwamp::cli {
 
-constexpr int exit_invalid_input = 1;
-constexpr int exit_usage = 2;
+// The exit statuses, the same for every verb (docs/cli.md lists them).
+constexpr int exit_invalid_input = 1;  // not a valid WAMP message; an answer that cannot be printed
+constexpr int exit_usage = 2;          // a bad command line
+constexpr int exit_wamp_error = 3;     // the router or the callee answered with a WAMP error
+constexpr int exit_no_session = 4;     // no session: connecting or joining failed, or it ended
 
 int decode_verb(const std::vector<std::string>& args);
 int encode_verb(const std::vector<std::string>& args);
+int call_verb(const std::vector<std::string>& args);
+int publish_verb(const std::vector<std::string>& args);
+int subscribe_verb(const std::vector<std::string>& args);
+int register_verb(const std::vector<std::string>& args);
 
 // What decode and encode share: `--serializer NAME` (required) and `--hex`.
 struct CodecOptions {

@@ -1,0 +1,155 @@
+#include "command_runner.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <utility>
+
+namespace uvwamp::cli {
+
+struct CommandRunner::Run {
+  CommandRunner* runner = nullptr;
+  uv_process_t process;
+  uv_pipe_t in;
+  uv_pipe_t out;
+  uv_pipe_t err;
+  uv_write_t write;
+  std::string input;
+  CommandOutcome outcome;
+  std::function<void(CommandOutcome)> on_done;
+  int open_handles = 0;
+  bool running = false;
+  // Reads from both pipes go here in turn: libuv hands each read to on_read before the next
+  // on_alloc.
+  char buffer[64 * 1024];
+};
+
+CommandRunner::CommandRunner(uv_loop_t* loop, std::vector<std::string> argv,
+                             std::size_t max_output_bytes)
+    : loop_(loop), argv_(std::move(argv)), max_output_bytes_(max_output_bytes) {}
+
+CommandRunner::~CommandRunner() = default;
+
+void CommandRunner::start(std::string input, std::function<void(CommandOutcome)> on_done) {
+  auto owned = std::make_unique<Run>();
+  Run& run = *owned;
+  runs_.emplace(&run, std::move(owned));
+  run.runner = this;
+  run.input = std::move(input);
+  run.on_done = std::move(on_done);
+
+  for (uv_pipe_t* pipe : {&run.in, &run.out, &run.err}) {
+    uv_pipe_init(loop_, pipe, 0);
+    pipe->data = &run;
+    ++run.open_handles;
+  }
+  uv_stdio_container_t stdio[3];
+  stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
+  stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(&run.in);
+  stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+  stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(&run.out);
+  stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+  stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(&run.err);
+
+  std::vector<char*> args;
+  for (std::string& arg : argv_)
+    args.push_back(arg.data());
+  args.push_back(nullptr);
+  uv_process_options_t options{};
+  options.exit_cb = on_exit;
+  options.file = args[0];
+  options.args = args.data();
+  options.stdio_count = 3;
+  options.stdio = stdio;
+
+  run.process.data = &run;
+  const int spawned = uv_spawn(loop_, &run.process, &options);
+  // uv_spawn initializes the process handle even when it fails, so it is closed either way.
+  ++run.open_handles;
+  if (spawned != 0) {
+    run.outcome.spawn_error = spawned;
+    for (uv_handle_t* handle :
+         {reinterpret_cast<uv_handle_t*>(&run.process), reinterpret_cast<uv_handle_t*>(&run.in),
+          reinterpret_cast<uv_handle_t*>(&run.out), reinterpret_cast<uv_handle_t*>(&run.err)}) {
+      close_handle(handle);
+    }
+    return;
+  }
+  run.running = true;
+
+  uv_buf_t buf = uv_buf_init(run.input.data(), static_cast<unsigned int>(run.input.size()));
+  run.write.data = &run;
+  if (uv_write(&run.write, reinterpret_cast<uv_stream_t*>(&run.in), &buf, 1, on_input_written) !=
+      0) {
+    close_handle(reinterpret_cast<uv_handle_t*>(&run.in));
+  }
+  for (uv_pipe_t* pipe : {&run.out, &run.err}) {
+    if (uv_read_start(reinterpret_cast<uv_stream_t*>(pipe), on_alloc, on_read) != 0) {
+      close_handle(reinterpret_cast<uv_handle_t*>(pipe));
+    }
+  }
+}
+
+void CommandRunner::kill_all(int signum) {
+  for (auto& [run, owned] : runs_) {
+    if (run->running) uv_process_kill(&run->process, signum);
+  }
+}
+
+void CommandRunner::on_exit(uv_process_t* process, std::int64_t exit_status, int term_signal) {
+  Run& run = *static_cast<Run*>(process->data);
+  run.running = false;
+  run.outcome.exit_status = exit_status;
+  run.outcome.term_signal = term_signal;
+  close_handle(reinterpret_cast<uv_handle_t*>(process));
+}
+
+void CommandRunner::on_input_written(uv_write_t* request, int) {
+  // A command that exits without reading its input fails the write with EPIPE: its exit status
+  // tells the rest.
+  Run& run = *static_cast<Run*>(request->data);
+  close_handle(reinterpret_cast<uv_handle_t*>(&run.in));
+}
+
+void CommandRunner::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+  Run& run = *static_cast<Run*>(handle->data);
+  *buf = uv_buf_init(run.buffer, sizeof run.buffer);
+}
+
+void CommandRunner::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  Run& run = *static_cast<Run*>(stream->data);
+  if (nread < 0) {
+    close_handle(reinterpret_cast<uv_handle_t*>(stream));
+    return;
+  }
+  const auto size = static_cast<std::size_t>(nread);
+  if (stream == reinterpret_cast<uv_stream_t*>(&run.err)) {
+    // Only the start of stderr goes into the error; the rest is read and dropped so that the
+    // command never blocks on a full pipe.
+    const std::size_t room = max_error_bytes - std::min(max_error_bytes, run.outcome.err.size());
+    run.outcome.err.append(buf->base, std::min(room, size));
+    return;
+  }
+  if (run.outcome.out.size() + size > run.runner->max_output_bytes_) {
+    run.outcome.out_too_large = true;
+    if (run.running) uv_process_kill(&run.process, SIGKILL);
+    close_handle(reinterpret_cast<uv_handle_t*>(stream));
+    return;
+  }
+  run.outcome.out.append(buf->base, size);
+}
+
+void CommandRunner::close_handle(uv_handle_t* handle) {
+  if (!uv_is_closing(handle)) uv_close(handle, on_closed);
+}
+
+void CommandRunner::on_closed(uv_handle_t* handle) {
+  Run& run = *static_cast<Run*>(handle->data);
+  if (--run.open_handles > 0) return;
+  CommandRunner& runner = *run.runner;
+  auto found = runner.runs_.find(&run);
+  std::unique_ptr<Run> finished = std::move(found->second);
+  runner.runs_.erase(found);
+  finished->on_done(std::move(finished->outcome));
+}
+
+}  // namespace uvwamp::cli

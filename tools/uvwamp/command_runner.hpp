@@ -1,0 +1,65 @@
+// CommandRunner: runs one command line, again and again, as child processes on a uv loop (for
+// `uvwamp register --exec`). Each run gets its input on stdin and reports what it wrote and how
+// it ended; nothing blocks the loop, and several runs may overlap.
+//
+// Every run keeps handles open on the loop until it has been reported, so the loop must run
+// until then; the runner must outlive its runs (destroy it only once the loop has nothing left).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <uv.h>
+
+namespace uvwamp::cli {
+
+struct CommandOutcome {
+  int spawn_error = 0;  // a uv error code when the command could not be started
+  std::int64_t exit_status = 0;
+  int term_signal = 0;         // the signal that ended it, or 0
+  std::string out;             // its standard output
+  std::string err;             // the start of its standard error (max_error_bytes)
+  bool out_too_large = false;  // it wrote more than max_output_bytes and was killed for it
+};
+
+class CommandRunner {
+ public:
+  static constexpr std::size_t max_error_bytes = 4096;
+
+  // argv[0] is looked up on PATH.
+  CommandRunner(uv_loop_t* loop, std::vector<std::string> argv, std::size_t max_output_bytes);
+  ~CommandRunner();
+  CommandRunner(const CommandRunner&) = delete;
+  CommandRunner& operator=(const CommandRunner&) = delete;
+
+  // Starts a run with `input` on its stdin, which is closed after it. `on_done` runs once the
+  // command has exited and closed both outputs, or at once (on a later turn of the loop) when it
+  // could not be started.
+  void start(std::string input, std::function<void(CommandOutcome)> on_done);
+
+  // Sends `signum` to every command that is still running.
+  void kill_all(int signum);
+
+  const std::vector<std::string>& argv() const noexcept { return argv_; }
+
+ private:
+  struct Run;
+  static void on_exit(uv_process_t* process, std::int64_t exit_status, int term_signal);
+  static void on_input_written(uv_write_t* request, int status);
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_closed(uv_handle_t* handle);
+  static void close_handle(uv_handle_t* handle);
+
+  uv_loop_t* loop_;
+  std::vector<std::string> argv_;
+  std::size_t max_output_bytes_;
+  std::map<Run*, std::unique_ptr<Run>> runs_;
+};
+
+}  // namespace uvwamp::cli

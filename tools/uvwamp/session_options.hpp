@@ -1,0 +1,81 @@
+// The command line of the verbs that talk to a router (call, publish, subscribe, register): the
+// session options they share, each verb's own options and positional arguments, and JSON text
+// in and out.
+#pragma once
+
+#include <uvwamp/client.hpp>
+#include <uvwamp/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace uvwamp::cli {
+
+// The help text for the shared options and the exit statuses, for the end of each verb's usage.
+extern const char session_options_help[];
+
+// One option of a verb, beside the shared ones.
+struct VerbOption {
+  enum class Takes {
+    nothing,      // a flag
+    value,        // the next argument
+    rest_of_line  // every argument after it, which must not be empty (register --exec CMD ...)
+  };
+  std::vector<const char*> names;
+  Takes takes = Takes::nothing;
+  // Applies the option; false when its value is refused, after printing why.
+  std::function<bool(std::vector<std::string> values)> apply;
+};
+
+struct VerbCommandLine {
+  const char* verb;   // "call", for messages
+  const char* usage;  // printed for --help, then session_options_help
+  std::vector<VerbOption> options;
+  // Takes each positional argument in order; false when refused, after printing why.
+  std::function<bool(const std::string& arg)> positional;
+};
+
+// What call and publish take: a URI, then arguments, each one JSON value, and --kwargs.
+struct UriAndPayload {
+  std::optional<std::string> uri;
+  Value::Array args;
+  Value::Object kwargs;
+};
+// Takes the URI, then each argument, into `into`.
+std::function<bool(const std::string& arg)> uri_then_json_arguments(const char* verb,
+                                                                    UriAndPayload& into);
+// --kwargs JSON, an object.
+VerbOption kwargs_option(const char* verb, Value::Object& into);
+// --count N, a positive whole number.
+VerbOption count_option(const char* verb, std::uint64_t& into);
+
+// Reads the shared options (--url, --realm, --serializer, --ca-file, --insecure, --help) into
+// `client` and hands the rest to the verb. An argument that starts with '-' is an option unless
+// it is a negative number (a JSON argument) or follows "--". Gives an exit status when the verb
+// should stop at once: 0 after --help, exit_usage after a bad command line (the reason printed).
+std::optional<int> parse_verb_command_line(const VerbCommandLine& line,
+                                           const std::vector<std::string>& args,
+                                           ClientOptions& client);
+
+// Prints "uvwamp VERB: MESSAGE (see uvwamp VERB --help)" and returns false.
+bool usage_error(const char* verb, const std::string& message);
+
+// A JSON value from the command line (binary in WAMP's "\u0000"+base64 form). `what` names it in
+// the error ("argument 2", "--kwargs"); nullopt after printing the error.
+std::optional<Value> parse_json_argument(const char* verb, const std::string& what,
+                                         const std::string& text);
+
+// One line of JSON for a value, binary in WAMP's form; an error when the value has no JSON form
+// (an integer above INT64_MAX, a NaN).
+Result<std::string> to_json_line(const Value& value);
+
+// The JSON the verbs print for a payload: {"args":[...],"kwargs":{...}}, plus "details" when
+// given.
+Value payload_json(const Value::Array& args, const Value::Object& kwargs);
+Value payload_json(const Value::Array& args, const Value::Object& kwargs,
+                   const Value::Object& details);
+
+}  // namespace uvwamp::cli
