@@ -28,12 +28,18 @@ while IFS= read -r line; do
   done
 done <"$root/fuzz/seeds.jsonl"
 
+# The session reads a router's side of a conversation, a JSON message per line: one seed is a
+# whole session, another every seed message at once.
+mkdir -p "$corpus/session"
+cp "$root/fuzz/session_seed.jsonl" "$corpus/session/seed_session"
+cp "$root/fuzz/seeds.jsonl" "$corpus/session/seed_messages"
+
 # The framing targets start from nothing: their inputs are handshake replies and frames, which
 # libFuzzer finds quickly from the magic octets and prefixes in the engines' comparisons.
 mkdir -p "$corpus/rawsocket" "$corpus/websocket"
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in json_decode msgpack_decode cbor_decode message rawsocket websocket; do
+for target in json_decode msgpack_decode cbor_decode message rawsocket websocket session; do
   echo "fuzz: $target for ${seconds}s"
   # 17 MiB holds every allocation to the largest message a framing accepts (16 MiB) plus a little.
   "$build/fuzz/${target}_fuzz" -max_total_time="$seconds" -malloc_limit_mb=17 -rss_limit_mb=2048 -max_len=65536 \

@@ -1,0 +1,124 @@
+// libFuzzer target for the session: the input is what a router says, one JSON message per line.
+// The session joins; once welcomed it makes one request of each kind, and handlers make more as
+// answers come. Whatever the router says, the session must not crash, and every request must
+// complete exactly once by the time the owner ends the session.
+#include <uvwamp/client.hpp>
+#include <uvwamp/serializer.hpp>
+
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "session/session.hpp"
+
+namespace {
+
+using namespace uvwamp;
+
+class Link : public Session::Link {
+ public:
+  Status send(const msg::Message& message) override {
+    std::vector<std::uint8_t> bytes;
+    return json_serializer().encode(msg::build_message(message), bytes);
+  }
+  void defer(std::function<void()> task) override { tasks.push_back(std::move(task)); }
+  void run_deferred() {
+    while (!tasks.empty()) {
+      std::function<void()> task = std::move(tasks.front());
+      tasks.pop_front();
+      task();
+    }
+  }
+  std::deque<std::function<void()>> tasks;
+};
+
+class Listener : public Session::Listener {
+ public:
+  void on_session_ended(const WampError&) override {}
+};
+
+// Counts the completions of each request; a second one is a bug.
+class Requests {
+ public:
+  template <class R>
+  std::function<void(R)> track() {
+    const std::size_t index = completions_.size();
+    completions_.push_back(0);
+    return [this, index](R) {
+      if (++completions_[index] > 1) std::abort();
+    };
+  }
+  void expect_all_completed() const {
+    for (int count : completions_) {
+      if (count != 1) std::abort();
+    }
+  }
+  std::size_t size() const { return completions_.size(); }
+
+ private:
+  std::vector<int> completions_;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Link link;
+  Listener listener;
+  Requests requests;
+  std::vector<Invocation> held;  // answered (or dropped) at the end
+  {
+    Session session(link, listener);
+    constexpr std::size_t kMaxRequests = 64;
+    std::function<void()> make_requests = [&] {
+      if (requests.size() >= kMaxRequests) return;
+      session.call("com.example.f", {1, "two"}, {}, {}, requests.track<WampResult<CallResult>>());
+      PublishOptions acknowledged;
+      acknowledged.acknowledge = true;
+      session.publish("com.example.t", {}, {}, acknowledged,
+                      requests.track<WampResult<Publication>>());
+      auto subscribed = requests.track<WampResult<Subscription>>();
+      session.subscribe(
+          "com.example.t", {}, [](const Event&) {},
+          [&, subscribed](WampResult<Subscription> s) {
+            subscribed(s);
+            if (s && requests.size() < kMaxRequests) {
+              session.unsubscribe(*s, requests.track<WampStatus>());
+            }
+          });
+      session.register_procedure(
+          "com.example.f", {},
+          [&](Invocation invocation) {
+            if (invocation.args.size() % 2 == 0) {
+              invocation.yield(invocation.args);
+            } else {
+              held.push_back(std::move(invocation));
+            }
+          },
+          requests.track<WampResult<Registration>>());
+    };
+    auto joined = requests.track<WampResult<SessionInfo>>();
+    session.join("realm1", {}, [&, joined](WampResult<SessionInfo> info) {
+      joined(info);
+      if (info) make_requests();
+    });
+
+    const std::uint8_t* end = data + size;
+    for (const std::uint8_t* line = data; line < end;) {
+      const std::uint8_t* stop = line;
+      while (stop < end && *stop != '\n')
+        ++stop;
+      Result<Value> message = json_serializer().decode(line, static_cast<std::size_t>(stop - line));
+      if (message) session.receive(std::move(message).value());
+      link.run_deferred();
+      line = stop + 1;
+    }
+    for (Invocation& invocation : held)
+      invocation.error("com.example.error");
+    session.end(local_error(client_errc::closed, "the fuzz input ended"));
+    link.run_deferred();
+  }
+  requests.expect_all_completed();
+  return 0;
+}
