@@ -110,7 +110,7 @@ struct ClientOptions {
   // Per URL: how long the TCP connection may take, and each handshake after it. Default 10 s.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds handshake_timeout{10'000};
-  // How long leave() and close() wait for the router's GOODBYE before closing anyway.
+  // How long leave() waits for the router's GOODBYE before closing anyway.
   std::chrono::milliseconds goodbye_timeout{5'000};
   // The longest message accepted from the router. Default 16 MiB.
   std::size_t max_message_size = std::size_t{16} << 20;
@@ -249,8 +249,10 @@ class Client {
   // Says GOODBYE with `reason`, waits (up to goodbye_timeout) for the router's, then closes the
   // connection and completes. Pending requests complete with session_ended.
   void leave(LeaveHandler on_left, std::string reason = "wamp.close.close_realm");
-  // Ends the session and the connection for good; see "Ending" above. A second close() does
-  // nothing and never calls its callback.
+  // Ends the session and the connection for good; see "Ending" above. It says no GOODBYE (call
+  // leave() first for that). A second close() does nothing and never calls its callback; the
+  // client's other methods may still be called until the callback ran (their requests complete
+  // with client_errc::closed), but not after it.
   void close(std::function<void()> on_closed);
 
   void set_session_ended_handler(SessionEndedHandler handler);
