@@ -184,6 +184,30 @@ TEST_F(StreamTest, PeerEofEndsTheStreamOnceAndWritesThenFail) {
   close_and_destroy(stream);
 }
 
+// The router vanishes and the stream has not read the news yet: writing must fail, or end the
+// stream, but never raise SIGPIPE, whose default action would kill the test (and any program
+// that did not ignore it).
+TEST_F(StreamTest, WritingToAPeerThatHasGoneRaisesNoSigpipe) {
+  TestServer& server = add_server();
+  ASSERT_EQ(server.listen_tcp("127.0.0.1"), 0);
+  server.on_accept = [](TestServer::Connection& connection) { connection.close(); };
+  std::unique_ptr<Stream> stream = connect_tcp("127.0.0.1", server.port());
+  ASSERT_TRUE(stream);
+  ASSERT_TRUE(run_until([&] { return server.accepted() == 1; }));
+  run_until([] { return false; }, 50ms);  // the peer's FIN, then our first write draws its RST
+
+  Status written;
+  for (int i = 0; i < 100 && written.ok(); ++i) {
+    written = stream->write(bytes_of("are you there?"));
+    run_until([] { return false; }, 5ms);
+  }
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().code, make_error_code(transport_errc::connection_closed));
+  EXPECT_NE(written.error().message.find("Broken pipe"), std::string::npos)
+      << written.error().message;
+  close_and_destroy(stream);
+}
+
 TEST_F(StreamTest, RefusedConnectionNamesEveryAddressTried) {
   const std::uint16_t port = closed_port();
   TcpConnector connector(&loop_, "localhost", port);

@@ -232,11 +232,12 @@ struct Session::Tables {
     Status sent = session.link_.send(message);
     if (sent) return std::nullopt;
     const Error& error = sent.error();
-    // Only a connection that is gone makes a message unsendable for a reason not its own; too
-    // large, a payload the serializer cannot write, or no room in the write queue (the message
-    // alone may exceed it) are the request's.
-    const client_errc code = error.code == transport_errc::not_open ? client_errc::transport_lost
-                                                                    : client_errc::invalid_argument;
+    // Only a connection that is gone, or found gone, makes a message unsendable for a reason
+    // not its own; too large, a payload the serializer cannot write, or no room in the write
+    // queue (the message alone may exceed it) are the request's.
+    const bool gone =
+        error.code == transport_errc::not_open || error.code == transport_errc::connection_closed;
+    const client_errc code = gone ? client_errc::transport_lost : client_errc::invalid_argument;
     const std::string why = error.message.empty() ? error.code.message() : error.message;
     return local_error(code,
                        std::string(msg::type_name(msg::type_of(message))) + " not sent: " + why);

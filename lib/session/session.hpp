@@ -63,9 +63,10 @@ class Session {
   class Link {
    public:
     virtual ~Link() = default;
-    // Queues one message for the router. A failure fails the request that sent it: not_open
-    // (no connection) with transport_lost; anything else -- message_too_large, write_queue_full,
-    // a codec error for a payload that cannot be written -- with invalid_argument.
+    // Queues one message for the router. A failure fails the request that sent it: not_open or
+    // connection_closed (no connection) with transport_lost; anything else -- message_too_large,
+    // write_queue_full, a codec error for a payload that cannot be written -- with
+    // invalid_argument.
     virtual Status send(const msg::Message& message) = 0;
     // Runs `task` later, on a later turn of the owner's loop, in the order given.
     virtual void defer(std::function<void()> task) = 0;

@@ -40,7 +40,8 @@ class Stream {
 
   // Queues bytes for the peer; they are written in order. Fails with transport_errc::
   // write_queue_full (and queues nothing) when the bytes not yet written would exceed the
-  // stream's limit, and with not_open after close() or the stream's end.
+  // stream's limit, with not_open after close() or the stream's end, and with connection_closed
+  // when writing finds the peer gone at once (a later failure ends the stream instead).
   virtual Status write(std::vector<std::uint8_t> bytes) = 0;
 
   // Bytes queued and not yet handed to the kernel.

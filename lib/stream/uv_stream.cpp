@@ -1,6 +1,10 @@
 #include "stream/uv_stream.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -63,6 +67,26 @@ Status UvStream::write(std::vector<std::uint8_t> bytes) {
                  "writing " + std::to_string(bytes.size()) + " bytes would exceed the limit of " +
                      std::to_string(limit) + " bytes waiting to be written (" +
                      std::to_string(queued) + " are waiting)"};
+  }
+
+  // libuv writes with write(2), which raises SIGPIPE -- and by default kills the program -- when
+  // the router has gone away (as nexus does right after GOODBYE). So what the socket takes at
+  // once is written here with MSG_NOSIGNAL, which turns that into EPIPE; only what it cannot
+  // take yet is queued with libuv. Nothing is queued already, or the bytes would overtake it.
+  if (queued == 0) {
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) == 0) {
+      ssize_t sent;
+      do {
+        sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      } while (sent < 0 && errno == EINTR);
+      if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        return Error{transport_errc::connection_closed,
+                     std::string("writing to the stream failed: ") + std::strerror(errno)};
+      }
+      if (sent > 0) bytes.erase(bytes.begin(), bytes.begin() + sent);
+      if (bytes.empty()) return {};
+    }
   }
 
   auto request = std::make_unique<WriteRequest>();
