@@ -29,149 +29,25 @@
 #include <vector>
 
 #include "fixture/router.hpp"
+#include "fixture/router_environment.hpp"
 #include "message/message.hpp"
 #include "transport/connection.hpp"
 #include "uv_test_support.hpp"
-
-// Set by test/meson.build.
-#ifndef UVWAMP_TEST_CERTS_SH
-#error "UVWAMP_TEST_CERTS_SH must name test/certs.sh"
-#endif
 
 namespace uvwamp {
 namespace {
 
 using test::RouterProcess;
 
-// The certificates and both routers, made once for the binary.
-class Routers : public ::testing::Environment {
- public:
-  void SetUp() override {
-    const test::RouterTls tls = make_certificates();
-    for (const char* name : {"crossbar", "nexus"}) {
-      started_.emplace(name, RouterProcess::start(name, tls));
-    }
-  }
-
-  void TearDown() override {
-    for (auto& [name, router] : started_) {
-      if (router.ok()) {
-        const Status stopped = router.value().stop();
-        EXPECT_TRUE(stopped.ok()) << name << ": " << stopped.error().message;
-      }
-    }
-    started_.clear();
-    if (!directory_.empty()) std::filesystem::remove_all(directory_);
-  }
-
-  // The router, or nullptr after a test failure that says why it is missing.
-  static const test::RouterEndpoints* endpoints(const std::string& name) {
-    auto found = instance->started_.find(name);
-    if (found == instance->started_.end()) {
-      ADD_FAILURE() << name << " was not started";
-      return nullptr;
-    }
-    if (!found->second.ok()) {
-      ADD_FAILURE() << name << " could not be started: " << found->second.error().message;
-      return nullptr;
-    }
-    return &found->second.value().endpoints();
-  }
-
-  // A file test/certs.sh made, or "" after a test failure that says why there is none.
-  static std::string certificate(const std::string& file) {
-    if (!instance->certificates_problem_.empty()) {
-      ADD_FAILURE() << instance->certificates_problem_;
-      return "";
-    }
-    return instance->directory_ + "/" + file;
-  }
-
-  static Routers* instance;
-
- private:
-  test::RouterTls make_certificates() {
-#ifdef UVWAMP_TEST_OPENSSL
-    const std::string openssl = UVWAMP_TEST_OPENSSL;
-#else
-    const std::string openssl;
-#endif
-    if (openssl.empty()) {
-      certificates_problem_ = "the TLS cases need the openssl command to make certificates";
-      return {};
-    }
-    char pattern[] = "/tmp/uvwamp-certs-XXXXXX";
-    if (!mkdtemp(pattern)) {
-      certificates_problem_ = "cannot make a directory for the certificates";
-      return {};
-    }
-    directory_ = pattern;
-    const std::string command =
-        "sh '" UVWAMP_TEST_CERTS_SH "' '" + openssl + "' '" + directory_ + "'";
-    if (std::system(command.c_str()) != 0) {
-      certificates_problem_ = "test/certs.sh failed";
-      return {};
-    }
-    return {directory_ + "/localhost.crt", directory_ + "/localhost.key"};
-  }
-
-  std::string directory_;
-  std::string certificates_problem_;
-  std::map<std::string, Result<RouterProcess>> started_;
-};
+using test::is_tls;
+using test::Routers;
+using test::Transport;
+using test::transport_name;
+using test::url_of;
 
 // GoogleTest owns the environment; registered before main() runs, as gtest_main has it.
-Routers* Routers::instance =
-    static_cast<Routers*>(::testing::AddGlobalTestEnvironment(new Routers));
-
-enum class Transport {
-  websocket,
-  websocket_tls,
-  websocket_unix,
-  rawsocket,
-  rawsocket_tls,
-  rawsocket_unix
-};
-
-const char* transport_name(Transport transport) {
-  switch (transport) {
-    case Transport::websocket:
-      return "ws";
-    case Transport::websocket_tls:
-      return "wss";
-    case Transport::websocket_unix:
-      return "ws_unix";
-    case Transport::rawsocket:
-      return "rs";
-    case Transport::rawsocket_tls:
-      return "rss";
-    case Transport::rawsocket_unix:
-      return "rs_unix";
-  }
-  return "?";
-}
-
-bool is_tls(Transport transport) {
-  return transport == Transport::websocket_tls || transport == Transport::rawsocket_tls;
-}
-
-std::string url_of(const test::RouterEndpoints& endpoints, Transport transport) {
-  switch (transport) {
-    case Transport::websocket:
-      return endpoints.websocket_url;
-    case Transport::websocket_tls:
-      return endpoints.websocket_tls_url;
-    case Transport::websocket_unix:
-      return endpoints.websocket_unix.empty() ? "" : "ws://unix:" + endpoints.websocket_unix;
-    case Transport::rawsocket:
-      return endpoints.rawsocket_url;
-    case Transport::rawsocket_tls:
-      return endpoints.rawsocket_tls_url;
-    case Transport::rawsocket_unix:
-      return "rs://unix:" + endpoints.rawsocket_unix;
-  }
-  return "";
-}
+::testing::Environment* const routers_environment =
+    ::testing::AddGlobalTestEnvironment(new Routers);
 
 struct Recorder : Connection::Listener {
   void on_message(Value message) override { messages.push_back(std::move(message)); }
