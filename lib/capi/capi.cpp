@@ -197,6 +197,39 @@ struct PendingHandle {
   std::unique_ptr<Handle> handle = std::make_unique<Handle>();
 };
 
+// The C++ completion of unsubscribe or unregister, reported to a C done callback (which may be
+// NULL).
+std::function<void(uvwamp::WampStatus)> done_reporter(uvwamp_client* client, uvwamp_done_cb on_done,
+                                                      void* user_data) {
+  return [client, on_done, user_data](uvwamp::WampStatus status) {
+    if (on_done == nullptr) return;
+    if (!status) {
+      const uvwamp_error c_error = take_error(status);
+      on_done(client, &c_error, user_data);
+      return;
+    }
+    on_done(client, nullptr, user_data);
+  };
+}
+
+// The C++ completion of subscribe or register, handing the C callback (which may be NULL) the
+// handle made beforehand, or the error.
+template <class Handle, class Cpp, class Callback>
+std::function<void(uvwamp::WampResult<Cpp>)> handle_reporter(
+    uvwamp_client* client, Callback on_done, void* user_data,
+    std::shared_ptr<PendingHandle<Handle>> pending) {
+  return [client, on_done, user_data, pending](uvwamp::WampResult<Cpp> r) {
+    if (on_done == nullptr) return;
+    if (!r) {
+      const uvwamp_error c_error = take_error(r);
+      on_done(client, nullptr, &c_error, user_data);
+      return;
+    }
+    pending->handle->cpp = std::move(r.value());
+    on_done(client, pending->handle.release(), nullptr, user_data);
+  };
+}
+
 int set_timeout(uvwamp_options* options, std::uint64_t milliseconds,
                 std::chrono::milliseconds uvwamp::ClientOptions::*field) {
   if (options == nullptr || milliseconds == 0 || milliseconds > INT32_MAX) return UVWAMP_EINVAL;
@@ -644,16 +677,8 @@ int uvwamp_client_subscribe(uvwamp_client* client, const char* topic, const uvwa
           }
           on_event(client, &c_event, user_data);
         },
-        [client, on_subscribed, user_data, pending](uvwamp::WampResult<uvwamp::Subscription> r) {
-          if (on_subscribed == nullptr) return;
-          if (!r) {
-            const uvwamp_error c_error = take_error(r);
-            on_subscribed(client, nullptr, &c_error, user_data);
-            return;
-          }
-          pending->handle->cpp = std::move(r.value());
-          on_subscribed(client, pending->handle.release(), nullptr, user_data);
-        });
+        handle_reporter<uvwamp_subscription, uvwamp::Subscription>(client, on_subscribed, user_data,
+                                                                   pending));
     return 0;
   });
 }
@@ -663,16 +688,7 @@ int uvwamp_client_unsubscribe(uvwamp_client* client, const uvwamp_subscription* 
   if (int rc = check_client(client); rc != 0) return rc;
   if (subscription == nullptr) return UVWAMP_EINVAL;
   return guarded([&]() -> int {
-    client->cpp->unsubscribe(subscription->cpp,
-                             [client, on_done, user_data](uvwamp::WampStatus status) {
-                               if (on_done == nullptr) return;
-                               if (!status) {
-                                 const uvwamp_error c_error = take_error(status);
-                                 on_done(client, &c_error, user_data);
-                                 return;
-                               }
-                               on_done(client, nullptr, user_data);
-                             });
+    client->cpp->unsubscribe(subscription->cpp, done_reporter(client, on_done, user_data));
     return 0;
   });
 }
@@ -698,16 +714,8 @@ int uvwamp_client_register(uvwamp_client* client, const char* procedure,
           on_invocation(client, c_invocation, user_data);
           if (!taken) delete c_invocation;
         },
-        [client, on_registered, user_data, pending](uvwamp::WampResult<uvwamp::Registration> r) {
-          if (on_registered == nullptr) return;
-          if (!r) {
-            const uvwamp_error c_error = take_error(r);
-            on_registered(client, nullptr, &c_error, user_data);
-            return;
-          }
-          pending->handle->cpp = std::move(r.value());
-          on_registered(client, pending->handle.release(), nullptr, user_data);
-        });
+        handle_reporter<uvwamp_registration, uvwamp::Registration>(client, on_registered, user_data,
+                                                                   pending));
     return 0;
   });
 }
@@ -717,16 +725,7 @@ int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* r
   if (int rc = check_client(client); rc != 0) return rc;
   if (registration == nullptr) return UVWAMP_EINVAL;
   return guarded([&]() -> int {
-    client->cpp->unregister(registration->cpp,
-                            [client, on_done, user_data](uvwamp::WampStatus status) {
-                              if (on_done == nullptr) return;
-                              if (!status) {
-                                const uvwamp_error c_error = take_error(status);
-                                on_done(client, &c_error, user_data);
-                                return;
-                              }
-                              on_done(client, nullptr, user_data);
-                            });
+    client->cpp->unregister(registration->cpp, done_reporter(client, on_done, user_data));
     return 0;
   });
 }
