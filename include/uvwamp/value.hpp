@@ -51,32 +51,19 @@ class Value {
   using Array = std::vector<Value>;
   using Object = std::map<std::string, Value, std::less<>>;
 
- private:
-  using Data = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string,
-                            Binary, Array, Object>;
-
-  // One representation per integer: int64 whenever the number fits. Built in place, so that the
-  // constructor initializes data_ once (assigning to a default-constructed variant here makes
-  // GCC 12 warn, falsely, that a string member may be used uninitialized).
-  template <class I>
-  static Data integer_data(I i) noexcept {
-    if constexpr (std::is_signed_v<I>) {
-      return Data(std::in_place_type<std::int64_t>, i);
-    } else if (static_cast<std::uint64_t>(i) <= static_cast<std::uint64_t>(INT64_MAX)) {
-      return Data(std::in_place_type<std::int64_t>, static_cast<std::int64_t>(i));
-    } else {
-      return Data(std::in_place_type<std::uint64_t>, i);
-    }
-  }
-
- public:
   Value() noexcept = default;
   Value(std::nullptr_t) noexcept {}
   Value(bool b) noexcept : data_(b) {}
   template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool> &&
                                           !std::is_same_v<I, char>,
                                       int> = 0>
-  Value(I i) noexcept : data_(integer_data(i)) {}
+  Value(I i) noexcept {
+    if constexpr (std::is_signed_v<I>) {
+      data_ = static_cast<std::int64_t>(i);
+    } else {
+      set_unsigned(static_cast<std::uint64_t>(i));
+    }
+  }
   Value(double d) noexcept : data_(d) {}
   Value(std::string s) noexcept : data_(std::move(s)) {}
   Value(std::string_view s) : data_(std::string(s)) {}
@@ -137,7 +124,11 @@ class Value {
   std::string debug_string() const;
 
  private:
-  Data data_;
+  void set_unsigned(std::uint64_t u) noexcept;
+
+  std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string, Binary,
+               Array, Object>
+      data_;
 };
 
 }  // namespace uvwamp

@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace uvwamp {
 namespace {
@@ -138,6 +139,14 @@ const char* Value::type_name(Type t) noexcept {
       return "object";
   }
   return "unknown";
+}
+
+void Value::set_unsigned(std::uint64_t u) noexcept {
+  if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    data_ = static_cast<std::int64_t>(u);
+  } else {
+    data_ = u;
+  }
 }
 
 Result<bool> Value::to_bool() const {
