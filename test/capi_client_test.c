@@ -872,6 +872,11 @@ static void test_close_with_request_pending(void) {
   clear_outcome(&held);
 }
 
+static int is_router(const char* name) {
+  const char* router = getenv("UVWAMP_ROUTER");
+  return router != NULL && strcmp(router, name) == 0;
+}
+
 /* leave, then a request while not joined, then a new join where the old registration handle
  * names nothing. Returns the new session's id. */
 static uint64_t test_leave_and_stale_handle(void) {
@@ -884,8 +889,14 @@ static uint64_t test_leave_and_stale_handle(void) {
   memset(&unregistered, 0, sizeof unregistered);
   CHECK_INT(API(uvwamp_client_leave(callee, NULL, on_left, &left)), 0);
   run_until(&left.done, "leave", 20);
-  CHECK_INT(left.code, 0);
-  CHECK(strncmp(left.text, "wamp.close.", 11) == 0);
+  /* nexus closes the connection right after GOODBYE, and now and then its reply is lost on the
+   * way (docs/testing.md); the session has ended either way. */
+  if (left.code == UVWAMP_ETRANSPORT && is_router("nexus")) {
+    fprintf(stderr, "capi_client_test: nexus lost its GOODBYE reply this time\n");
+  } else {
+    CHECK_INT(left.code, 0);
+    CHECK(strncmp(left.text, "wamp.close.", 11) == 0);
+  }
   CHECK(!uvwamp_client_is_joined(callee));
 
   /* The invocation held from the ended session can no longer be answered. */
@@ -917,7 +928,6 @@ static uint64_t test_leave_and_stale_handle(void) {
  * nexus offers it only with enable_meta_kill, which routerctl.py does not set. Then the callee
  * closes. */
 static void test_session_ended(uint64_t callee_session) {
-  const char* router = getenv("UVWAMP_ROUTER");
   uvwamp_client* killer = make_client(rs_url, "cbor");
   struct outcome joined, killed;
   struct closing closing = {0, 0}, killer_closing = {0, 0};
@@ -938,7 +948,7 @@ static void test_session_ended(uint64_t callee_session) {
       API(uvwamp_client_call(killer, "wamp.session.kill", args, kwargs, NULL, on_call, &killed)),
       0);
   run_until(&killed.done, "wamp.session.kill", 20);
-  if (router != NULL && strcmp(router, "crossbar") == 0) {
+  if (is_router("crossbar")) {
     CHECK_INT(killed.code, 0);
     run_until(&callee_ended.count, "the callee's session to end", 20);
     CHECK_INT(callee_ended.count, 1);
@@ -952,7 +962,7 @@ static void test_session_ended(uint64_t callee_session) {
     printf(
         "capi_client_test: %s has no wamp.session.kill; the session-ended callback is not "
         "tested here\n",
-        router != NULL ? router : "this router");
+        getenv("UVWAMP_ROUTER") != NULL ? getenv("UVWAMP_ROUTER") : "this router");
   }
 
   /* Without a close callback; main's last uv_run waits for the client's handles to close. */
