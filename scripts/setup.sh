@@ -19,8 +19,8 @@ fail() {
 
 apt_packages=(
   meson ninja-build pkg-config g++ clang clang-format libclang-rt-14-dev
-  libuv1-dev libwslay-dev libjansson-dev libmsgpack-dev libcbor-dev libsodium-dev libmbedtls-dev
-  libgtest-dev libbenchmark-dev python3 python3-venv openssl git
+  libuv1-dev libwslay-dev libjansson-dev libmsgpack-dev libcbor-dev libsodium-dev libargon2-dev libmbedtls-dev
+  libgtest-dev libbenchmark-dev python3 python3-venv openssl openssh-client putty-tools git
 )
 
 install_debian_packages() {
