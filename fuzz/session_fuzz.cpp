@@ -39,6 +39,15 @@ class Listener : public Session::Listener {
   void on_session_ended(const WampError&) override {}
 };
 
+class InlineAuthContext : public AuthContext {
+ public:
+  std::optional<std::vector<std::uint8_t>> tls_unique() const override { return std::nullopt; }
+  void run_blocking(std::function<void()> work, std::function<void()> done) override {
+    work();
+    done();
+  }
+};
+
 // Counts the completions of each request; a second one is a bug.
 class Requests {
  public:
@@ -66,10 +75,11 @@ class Requests {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Link link;
   Listener listener;
+  InlineAuthContext auth_context;
   Requests requests;
   std::vector<Invocation> held;  // answered (or dropped) at the end
   {
-    Session session(link, listener);
+    Session session(link, listener, auth_context);
     constexpr std::size_t kMaxRequests = 64;
     std::function<void()> make_requests = [&] {
       if (requests.size() >= kMaxRequests) return;
@@ -99,7 +109,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           requests.track<WampResult<Registration>>());
     };
     auto joined = requests.track<WampResult<SessionInfo>>();
-    session.join("realm1", {}, [&, joined](WampResult<SessionInfo> info) {
+    // Two methods, so that CHALLENGE meets both an answer and a refusal (wampcra without a
+    // "challenge" member) as well as methods never offered.
+    AuthOptions auth;
+    auth.authid = "fuzz";
+    auth.methods = {auth::ticket("t"), auth::wampcra("s")};
+    session.join("realm1", auth, {}, [&, joined](WampResult<SessionInfo> info) {
       joined(info);
       if (info) make_requests();
     });

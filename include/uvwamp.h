@@ -87,7 +87,8 @@ enum {
   UVWAMP_ETIMEDOUT = -13,     /* the router did not answer in time */
   UVWAMP_EALREADY = -14,      /* the invocation was already answered */
   UVWAMP_EINTERNAL = -15,     /* a failure inside uvwamp that none of the above describes */
-  UVWAMP_ENOTSENT = -16       /* an invocation's answer did not go to the router */
+  UVWAMP_ENOTSENT = -16,      /* an invocation's answer did not go to the router */
+  UVWAMP_EAUTH = -17          /* this client could not authenticate */
 };
 
 /* A sentence for the code ("invalid argument"); "unknown error" for a code not listed above.

@@ -65,6 +65,21 @@ class FakeLink : public Session::Link {
   std::optional<Error> failure;  // every send fails with it while set
 };
 
+// What the session hands authenticators, through its own guard: a channel binding and a pool
+// that runs work at once, counting it.
+class FakeAuthContext : public AuthContext {
+ public:
+  std::optional<std::vector<std::uint8_t>> tls_unique() const override {
+    return std::vector<std::uint8_t>{1, 2, 3};
+  }
+  void run_blocking(std::function<void()> work, std::function<void()> done) override {
+    ++works;
+    work();
+    done();
+  }
+  int works = 0;
+};
+
 class FakeListener : public Session::Listener {
  public:
   void on_session_ended(const WampError& why) override {
@@ -131,7 +146,7 @@ class SessionTest : public testing::Test {
   void receive(Value message) { session.receive(std::move(message)); }
 
   void join_session() {
-    session.join("realm1", {}, nullptr);
+    session.join("realm1", {}, {}, nullptr);
     receive(m({2, 9001, Obj{}}));
     ASSERT_EQ(session.state(), State::established);
     link.sent.clear();
@@ -221,7 +236,8 @@ class SessionTest : public testing::Test {
 
   FakeLink link;
   FakeListener listener;
-  Session session{link, listener};
+  FakeAuthContext auth_context;
+  Session session{link, listener, auth_context};
 };
 
 // -- errors
@@ -229,7 +245,7 @@ class SessionTest : public testing::Test {
 TEST(ClientErrorTest, CategoryNamesEachCode) {
   EXPECT_STREQ(client_category().name(), "uvwamp.client");
   std::vector<std::string> messages;
-  for (int code = 1; code <= static_cast<int>(client_errc::timed_out); ++code) {
+  for (int code = 1; code <= static_cast<int>(client_errc::authentication_failed); ++code) {
     std::string message = make_error_code(static_cast<client_errc>(code)).message();
     EXPECT_NE(message, "unknown client error") << code;
     for (const auto& other : messages)
@@ -250,6 +266,7 @@ TEST(ClientErrorTest, LocalErrorsCarryTheirUri) {
       {client_errc::invalid_argument, "uvwamp.error.invalid_argument"},
       {client_errc::connect_failed, "uvwamp.error.connect_failed"},
       {client_errc::timed_out, "uvwamp.error.timeout"},
+      {client_errc::authentication_failed, "wamp.error.authentication_failed"},
   };
   for (const auto& [code, uri] : uris) {
     WampError error = local_error(code, "what happened");
@@ -266,7 +283,7 @@ TEST_F(SessionTest, JoinSendsHelloAndCompletesOnWelcome) {
   EXPECT_EQ(session.state(), State::closed);
   EXPECT_EQ(session.epoch(), 0u);
   JoinOutcomes joined;
-  session.join("realm1", {}, joined.handler());
+  session.join("realm1", {}, {}, joined.handler());
   EXPECT_EQ(
       link.sent,
       (std::vector<Value>{m({1, "realm1", Obj{{"agent", "uvwamp-0.1.0"}, {"roles", roles}}})}));
@@ -286,7 +303,7 @@ TEST_F(SessionTest, JoinSendsHelloAndCompletesOnWelcome) {
 }
 
 TEST_F(SessionTest, HelloTakesExtraDetailsButKeepsItsRoles) {
-  session.join("realm1",
+  session.join("realm1", {},
                Obj{{"agent", "my-app"}, {"authid", "joe"}, {"roles", Obj{{"broker", Obj{}}}}},
                nullptr);
   EXPECT_EQ(link.sent,
@@ -296,12 +313,12 @@ TEST_F(SessionTest, HelloTakesExtraDetailsButKeepsItsRoles) {
 
 TEST_F(SessionTest, JoinRefusesUnlessClosed) {
   JoinOutcomes joined;
-  session.join("realm1", {}, nullptr);
-  session.join("realm1", {}, joined.handler());  // establishing
+  session.join("realm1", {}, {}, nullptr);
+  session.join("realm1", {}, {}, joined.handler());  // establishing
   receive(m({2, 9001, Obj{}}));
-  session.join("realm1", {}, joined.handler());  // established
+  session.join("realm1", {}, {}, joined.handler());  // established
   session.leave("wamp.close.close_realm", nullptr);
-  session.join("realm1", {}, joined.handler());  // leaving
+  session.join("realm1", {}, {}, joined.handler());  // leaving
   EXPECT_TRUE(joined.got.empty());
   link.run_deferred();
   ASSERT_EQ(joined.got.size(), 3u);
@@ -315,7 +332,7 @@ TEST_F(SessionTest, JoinRefusesUnlessClosed) {
 TEST_F(SessionTest, JoinRefusesAnInvalidRealm) {
   for (const char* realm : {"", "a..b", ".a", "a.", "a b", "a\tb", "a#b", "."}) {
     JoinOutcomes joined;
-    session.join(realm, {}, joined.handler());
+    session.join(realm, {}, {}, joined.handler());
     EXPECT_TRUE(joined.got.empty());
     link.run_deferred();
     expect_failed(joined.only(), client_errc::invalid_argument, "wamp.error.invalid_uri", "realm");
@@ -327,7 +344,7 @@ TEST_F(SessionTest, JoinRefusesAnInvalidRealm) {
 
 TEST_F(SessionTest, JoinAbortedByTheRouter) {
   JoinOutcomes joined;
-  session.join("nowhere", {}, joined.handler());
+  session.join("nowhere", {}, {}, joined.handler());
   receive(m({3, Obj{{"message", "no such realm"}}, "wamp.error.no_such_realm"}));
   expect_failed(joined.only(), client_errc::wamp_error, "wamp.error.no_such_realm",
                 "no such realm");
@@ -336,7 +353,7 @@ TEST_F(SessionTest, JoinAbortedByTheRouter) {
   EXPECT_TRUE(listener.ended.empty());
   EXPECT_EQ(link.sent.size(), 1u);  // no answer to ABORT
 
-  session.join("realm1", {}, joined.handler());
+  session.join("realm1", {}, {}, joined.handler());
   EXPECT_EQ(session.state(), State::establishing);
   EXPECT_EQ(session.epoch(), 2u);
 }
@@ -351,7 +368,7 @@ TEST_F(SessionTest, JoinThatCannotBeSentFailsLaterAndStaysClosed) {
   for (const auto& [failure, code] : cases) {
     link.failure = failure;
     JoinOutcomes joined;
-    session.join("realm1", {}, joined.handler());
+    session.join("realm1", {}, {}, joined.handler());
     EXPECT_TRUE(joined.got.empty());
     link.run_deferred();
     expect_failed(joined.only(), code, local_error(code, "").uri, failure.message);
@@ -396,7 +413,7 @@ TEST_F(SessionTest, LeaveSaysGoodbyeAndCompletesWithTheRoutersReason) {
 TEST_F(SessionTest, LeaveRefusesUnlessEstablished) {
   LeaveOutcomes left;
   session.leave("wamp.close.close_realm", left.handler());  // closed
-  session.join("realm1", {}, nullptr);
+  session.join("realm1", {}, {}, nullptr);
   session.leave("wamp.close.close_realm", left.handler());  // establishing
   receive(m({2, 9001, Obj{}}));
   session.leave("wamp.close.close_realm", nullptr);
@@ -487,7 +504,7 @@ TEST_F(SessionTest, RouterAbortEndsTheSession) {
 
 TEST_F(SessionTest, EndCompletesAJoinWithTheReason) {
   JoinOutcomes joined;
-  session.join("realm1", {}, joined.handler());
+  session.join("realm1", {}, {}, joined.handler());
   link.sent.clear();
   session.end(local_error(client_errc::transport_lost, "the router hung up"));
   expect_failed(joined.only(), client_errc::transport_lost, "uvwamp.error.transport_lost",
@@ -1031,8 +1048,9 @@ TEST_F(SessionTest, InvocationOutlivingTheSessionIsHarmless) {
   {
     FakeLink other_link;
     FakeListener other_listener;
-    Session other(other_link, other_listener);
-    other.join("realm1", {}, nullptr);
+    FakeAuthContext other_auth_context;
+    Session other(other_link, other_listener, other_auth_context);
+    other.join("realm1", {}, {}, nullptr);
     other.receive(m({2, 1, Obj{}}));
     other.register_procedure(
         "com.p", {}, [&](Invocation invocation) { held.push_back(std::move(invocation)); },
@@ -1173,6 +1191,279 @@ TEST_F(SessionTest, RevokedRegistrationIsDroppedQuietly) {
   expect_violation("INVOCATION for registration 700");
 }
 
+// -- authentication
+
+// An authenticator whose HELLO members and answers the test sets; it keeps the reply of each
+// challenge so that a test can answer late, or never.
+class ScriptedAuthenticator : public Authenticator {
+ public:
+  explicit ScriptedAuthenticator(std::vector<std::string> names) : names_(std::move(names)) {}
+
+  std::vector<std::string> methods() const override { return names_; }
+  Result<Value::Object, std::string> hello_authextra(const AuthContext&) override {
+    if (refuse_offer) return *refuse_offer;
+    return authextra;
+  }
+  void answer(const AuthChallenge& challenge, const Value::Object& hello_details,
+              std::shared_ptr<AuthContext> context, AuthAnswerHandler reply) override {
+    contexts.push_back(std::move(context));
+    challenges.push_back(challenge);
+    hellos.push_back(hello_details);
+    replies.push_back(std::move(reply));
+    if (answer_at_once) answer_last();
+  }
+
+  void answer_last() {
+    AuthAnswer answer;
+    answer.signature = signature;
+    answer.extra = answer_extra;
+    answer.check_welcome = check_welcome;
+    replies.back()(std::move(answer));
+  }
+
+  Value::Object authextra;
+  std::optional<std::string> refuse_offer;
+  bool answer_at_once = true;
+  Secret signature{"s3cret-signature"};
+  Value::Object answer_extra;
+  std::function<Result<void, std::string>(const Value::Object&)> check_welcome;
+  std::vector<std::shared_ptr<AuthContext>> contexts;
+  std::vector<AuthChallenge> challenges;
+  std::vector<Value::Object> hellos;
+  std::vector<AuthAnswerHandler> replies;
+
+ private:
+  std::vector<std::string> names_;
+};
+
+class SessionAuthTest : public SessionTest {
+ protected:
+  std::shared_ptr<ScriptedAuthenticator> offer(std::vector<std::string> names) {
+    auto method = std::make_shared<ScriptedAuthenticator>(std::move(names));
+    auth.methods.push_back(method);
+    return method;
+  }
+  void join() {
+    session.join("realm1", auth, {}, joined.handler());
+    link.run_deferred();
+  }
+
+  AuthOptions auth;
+  JoinOutcomes joined;
+};
+
+TEST_F(SessionAuthTest, HelloOffersEveryMethodWithWhatEachNeeds) {
+  auth.authid = "alice";
+  auth.authrole = "admin";
+  auth.authextra = Obj{{"app", "demo"}};
+  offer({"wamp-scram", "scram"})->authextra = Obj{{"nonce", "abc="}};
+  offer({"ticket"});
+  session.join("realm1", auth, {}, nullptr);
+  EXPECT_EQ(link.sent,
+            (std::vector<Value>{m({1, "realm1",
+                                   Obj{{"agent", "uvwamp-0.1.0"},
+                                       {"roles", roles},
+                                       {"authid", "alice"},
+                                       {"authrole", "admin"},
+                                       {"authmethods", Arr{"wamp-scram", "scram", "ticket"}},
+                                       {"authextra", Obj{{"app", "demo"}, {"nonce", "abc="}}}}})}));
+}
+
+TEST_F(SessionAuthTest, AMethodThatCannotBeOfferedFailsTheJoinBeforeHello) {
+  offer({"cryptosign"})->refuse_offer = "channel binding needs TLS";
+  join();
+  EXPECT_TRUE(link.sent.empty());
+  expect_failed(joined.only(), client_errc::authentication_failed,
+                "wamp.error.authentication_failed", "channel binding needs TLS");
+  EXPECT_EQ(session.state(), State::closed);
+}
+
+TEST_F(SessionAuthTest, TheMethodTheRouterPicksAnswersAndWelcomeSaysWhoWeAre) {
+  auto scram = offer({"wamp-scram"});
+  auto ticket = offer({"ticket"});
+  ticket->answer_extra = Obj{{"x", 1}};
+  auth.authid = "alice";
+  join();
+  link.sent.clear();
+  receive(m({4, "ticket", Obj{{"challenge", "c"}}}));
+  EXPECT_TRUE(scram->challenges.empty());
+  ASSERT_EQ(ticket->challenges.size(), 1u);
+  EXPECT_EQ(ticket->challenges[0].method, "ticket");
+  EXPECT_EQ(ticket->challenges[0].extra, (Obj{{"challenge", "c"}}));
+  EXPECT_EQ(ticket->hellos[0].at("authid"), Value("alice"));
+  EXPECT_EQ(link.sent, (std::vector<Value>{m({5, "s3cret-signature", Obj{{"x", 1}}})}));
+
+  receive(m({2, 77,
+             Obj{{"authid", "alice"},
+                 {"authrole", "user"},
+                 {"authmethod", "ticket"},
+                 {"authprovider", "static"},
+                 {"authextra", Obj{{"k", "v"}}}}}));
+  ASSERT_TRUE(joined.only().ok());
+  const SessionInfo& info = joined.only().value();
+  EXPECT_EQ(info.authid, "alice");
+  EXPECT_EQ(info.authrole, "user");
+  EXPECT_EQ(info.authmethod, "ticket");
+  EXPECT_EQ(info.authprovider, "static");
+  EXPECT_EQ(info.authextra, (Obj{{"k", "v"}}));
+  EXPECT_EQ(session.state(), State::established);
+}
+
+TEST_F(SessionAuthTest, ARouterRefusalReachesTheUserWithItsReason) {
+  offer({"ticket"});
+  join();
+  receive(m({4, "ticket", Obj{}}));
+  receive(m({3, Obj{{"message", "invalid ticket"}}, "wamp.error.not_authorized"}));
+  expect_failed(joined.only(), client_errc::wamp_error, "wamp.error.not_authorized",
+                "invalid ticket");
+  EXPECT_EQ(session.state(), State::closed);
+}
+
+TEST_F(SessionAuthTest, AChallengeForAMethodNotOfferedBreaksTheProtocol) {
+  offer({"ticket"});
+  join();
+  receive(m({4, "wampcra", Obj{}}));
+  expect_violation("'wampcra', which HELLO did not offer");
+  expect_failed(joined.only(), client_errc::protocol_violation, "wamp.error.protocol_violation");
+}
+
+TEST_F(SessionAuthTest, AnUnanswerableChallengeAbortsWithoutTheSecret) {
+  auto ticket = offer({"ticket"});
+  ticket->answer_at_once = false;
+  join();
+  receive(m({4, "ticket", Obj{}}));
+  link.sent.clear();
+  ticket->replies.back()(std::string("the ticket could not be read"));
+  EXPECT_EQ(link.sent, (std::vector<Value>{m({3, Obj{{"message", "the ticket could not be read"}},
+                                              "wamp.error.authentication_failed"})}));
+  expect_failed(joined.only(), client_errc::authentication_failed,
+                "wamp.error.authentication_failed", "the ticket could not be read");
+  EXPECT_EQ(session.state(), State::closed);
+  EXPECT_TRUE(listener.ended.empty());
+}
+
+TEST_F(SessionAuthTest, ALateAnswerGoesOutWhileTheSessionStillWaits) {
+  auto ticket = offer({"ticket"});
+  ticket->answer_at_once = false;
+  join();
+  link.sent.clear();
+  receive(m({4, "ticket", Obj{}}));
+  EXPECT_TRUE(link.sent.empty());
+  ticket->answer_last();
+  EXPECT_EQ(link.sent, (std::vector<Value>{m({5, "s3cret-signature", Obj{}})}));
+}
+
+TEST_F(SessionAuthTest, WelcomeOrASecondChallengeBeforeTheAnswerBreaksTheProtocol) {
+  for (int second : {2, 4}) {
+    SCOPED_TRACE(second);
+    auth = {};
+    auto ticket = offer({"ticket"});
+    ticket->answer_at_once = false;
+    JoinOutcomes outcome;
+    session.join("realm1", auth, {}, outcome.handler());
+    receive(m({4, "ticket", Obj{}}));
+    receive(second == 2 ? m({2, 5, Obj{}}) : m({4, "ticket", Obj{}}));
+    EXPECT_EQ(session.state(), State::closed);
+    expect_failed(outcome.only(), client_errc::protocol_violation, "wamp.error.protocol_violation");
+    link.sent.clear();
+    ticket->answer_last();  // too late: nothing goes out
+    EXPECT_TRUE(link.sent.empty());
+    listener.ended.clear();
+  }
+}
+
+TEST_F(SessionAuthTest, AnAnswerAfterTheEpochEndedIsDropped) {
+  auto ticket = offer({"ticket"});
+  ticket->answer_at_once = false;
+  join();
+  receive(m({4, "ticket", Obj{}}));
+  session.end(local_error(client_errc::transport_lost, "gone"));
+  // A new epoch waits for its own challenge; the old answer must not feed it.
+  session.join("realm1", auth, {}, nullptr);
+  link.sent.clear();
+  ticket->replies.front()(AuthAnswer{Secret("old"), {}, nullptr});
+  EXPECT_TRUE(link.sent.empty());
+  EXPECT_EQ(session.state(), State::establishing);
+}
+
+TEST_F(SessionAuthTest, AKeptContextServesOnlyWhileTheSessionWaits) {
+  auto ticket = offer({"ticket"});
+  ticket->answer_at_once = false;
+  join();
+  receive(m({4, "ticket", Obj{}}));
+  AuthContext& kept = *ticket->contexts.at(0);
+  EXPECT_TRUE(kept.tls_unique().has_value());
+  int done = 0;
+  kept.run_blocking([] {}, [&] { ++done; });
+  EXPECT_EQ(auth_context.works, 1);
+
+  session.end(local_error(client_errc::transport_lost, "gone"));
+  EXPECT_FALSE(kept.tls_unique().has_value());
+  bool worked = false;
+  kept.run_blocking([&] { worked = true; }, [&] { ++done; });
+  EXPECT_FALSE(worked);
+  EXPECT_EQ(done, 2);
+  EXPECT_EQ(auth_context.works, 1);
+}
+
+TEST_F(SessionAuthTest, AnAnswerAfterTheSessionIsGoneIsHarmless) {
+  auto ticket = std::make_shared<ScriptedAuthenticator>(std::vector<std::string>{"ticket"});
+  ticket->answer_at_once = false;
+  {
+    FakeLink other_link;
+    FakeListener other_listener;
+    FakeAuthContext other_context;
+    Session other(other_link, other_listener, other_context);
+    AuthOptions options;
+    options.methods = {ticket};
+    other.join("realm1", options, {}, nullptr);
+    other.receive(m({4, "ticket", Obj{}}));
+  }
+  ticket->answer_last();
+  EXPECT_EQ(ticket->replies.size(), 1u);
+}
+
+TEST_F(SessionAuthTest, AWelcomeThatFailsTheAnswersCheckIsRefused) {
+  auto scram = offer({"wamp-scram"});
+  scram->check_welcome = [](const Value::Object& details) -> Result<void, std::string> {
+    if (details.count("authextra")) return {};
+    return std::string("the router did not prove it knows the password");
+  };
+  join();
+  receive(m({4, "wamp-scram", Obj{}}));
+  link.sent.clear();
+  receive(m({2, 5, Obj{}}));
+  EXPECT_EQ(
+      link.sent,
+      (std::vector<Value>{m({3, Obj{{"message", "the router did not prove it knows the password"}},
+                             "wamp.error.authentication_failed"})}));
+  expect_failed(joined.only(), client_errc::authentication_failed,
+                "wamp.error.authentication_failed", "did not prove");
+  EXPECT_EQ(session.state(), State::closed);
+}
+
+TEST_F(SessionAuthTest, AWelcomeThatPassesTheCheckEstablishes) {
+  auto scram = offer({"wamp-scram"});
+  scram->check_welcome = [](const Value::Object& details) -> Result<void, std::string> {
+    if (details.count("authextra")) return {};
+    return std::string("no proof");
+  };
+  join();
+  receive(m({4, "wamp-scram", Obj{}}));
+  receive(m({2, 5, Obj{{"authextra", Obj{}}}}));
+  EXPECT_TRUE(joined.only().ok());
+}
+
+TEST_F(SessionAuthTest, ARouterMayChallengeAgainAfterAnAnswer) {
+  auto ticket = offer({"ticket"});
+  join();
+  receive(m({4, "ticket", Obj{}}));
+  receive(m({4, "ticket", Obj{{"round", 2}}}));
+  EXPECT_EQ(ticket->challenges.size(), 2u);
+  receive(m({2, 5, Obj{}}));
+  EXPECT_TRUE(joined.only().ok());
+}
+
 // -- protocol violations
 
 struct Violation {
@@ -1192,7 +1483,7 @@ TEST_P(ViolationTest, AbortsAndFailsEverythingPending) {
   const Violation& violation = GetParam();
   JoinOutcomes joined;
   EveryKind every;
-  session.join("realm1", {}, joined.handler());
+  session.join("realm1", {}, {}, joined.handler());
   if (!violation.before_welcome) {
     receive(m({2, 9001, Obj{}}));
     leave_pending(every);
@@ -1336,7 +1627,7 @@ TEST_F(SessionTest, EndAndJoinAgainFromAnInvocationHandler) {
   join_session();
   register_procedure("com.p", 700, [&](Invocation) {
     session.end(local_error(client_errc::closed, "closed"));
-    session.join("realm1", {}, nullptr);
+    session.join("realm1", {}, {}, nullptr);
     session.receive(m({2, 9002, Obj{}}));
     throw std::runtime_error("thrown in the old epoch");
   });
@@ -1349,7 +1640,7 @@ TEST_F(SessionTest, EndAndJoinAgainFromAnInvocationHandler) {
 TEST_F(SessionTest, RequestsFromHandlersAreSentAndCompleteLater) {
   JoinOutcomes joined;
   CallOutcomes called;
-  session.join("realm1", {}, [&](WampResult<SessionInfo>) {
+  session.join("realm1", {}, {}, [&](WampResult<SessionInfo>) {
     session.call("com.p", {}, {}, {}, called.handler());
     session.call("bad uri", {}, {}, {}, called.handler());
   });
@@ -1365,7 +1656,7 @@ TEST_F(SessionTest, JoinAgainFromACompletionOfTheEndedSession) {
   join_session();
   session.call("com.p", {}, {}, {}, [&](WampResult<CallResult> result) {
     EXPECT_FALSE(result.ok());
-    session.join("realm1", {}, nullptr);
+    session.join("realm1", {}, {}, nullptr);
   });
   link.sent.clear();
   receive(m({6, Obj{}, "wamp.close.system_shutdown"}));

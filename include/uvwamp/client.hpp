@@ -38,6 +38,7 @@
 // loop once more before uv_loop_close().
 #pragma once
 
+#include <uvwamp/auth.hpp>
 #include <uvwamp/result.hpp>
 #include <uvwamp/serializer.hpp>
 #include <uvwamp/tls_options.hpp>
@@ -72,6 +73,9 @@ enum class client_errc {
                        // left in the write queue, a stale handle)
   connect_failed,      // uvwamp.error.connect_failed: no URL could be connected to
   timed_out,           // uvwamp.error.timeout: the router did not answer in time
+  authentication_failed,  // wamp.error.authentication_failed: this client could not or would
+                          // not authenticate (no secret, a challenge it cannot answer, a
+                          // router that failed to prove itself); see auth.hpp
 };
 
 const std::error_category& client_category() noexcept;
@@ -114,6 +118,8 @@ struct ClientOptions {
   std::chrono::milliseconds goodbye_timeout{5'000};
   // The longest message accepted from the router. Default 16 MiB.
   std::size_t max_message_size = std::size_t{16} << 20;
+  // Who the client says it is and how it proves it (auth.hpp). Default: nothing offered.
+  AuthOptions auth;
 };
 
 // The session join() opened.
@@ -122,7 +128,14 @@ struct SessionInfo {
   std::string realm;
   std::string url;                         // the URL that connected
   const Serializer* serializer = nullptr;  // the one the router accepted
-  Value::Object details;                   // WELCOME.Details as the router sent them
+  // Who the router says the client is: WELCOME.Details' authid, authrole, authmethod,
+  // authprovider and authextra (empty when the router sent none).
+  std::string authid;
+  std::string authrole;
+  std::string authmethod;
+  std::string authprovider;
+  Value::Object authextra;
+  Value::Object details;  // WELCOME.Details as the router sent them
 };
 
 // Extra options, for router features uvwamp has no typed field for yet, are sent as given.

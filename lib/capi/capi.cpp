@@ -127,6 +127,8 @@ int code_of(const std::error_code& code) noexcept {
         return UVWAMP_ECONNECT;
       case client_errc::timed_out:
         return UVWAMP_ETIMEDOUT;
+      case client_errc::authentication_failed:
+        return UVWAMP_EAUTH;
     }
   }
   if (code == std::errc::not_enough_memory) return UVWAMP_ENOMEM;

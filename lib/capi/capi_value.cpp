@@ -105,6 +105,8 @@ const char* uvwamp_strerror(int code) {
       return "internal error in uvwamp";
     case UVWAMP_ENOTSENT:
       return "the answer did not go to the router";
+    case UVWAMP_EAUTH:
+      return "the client could not authenticate";
     default:
       return "unknown error";
   }

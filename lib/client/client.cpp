@@ -25,7 +25,8 @@ namespace detail {
 class ClientCore final : public std::enable_shared_from_this<ClientCore>,
                          private Connection::Listener,
                          private Session::Link,
-                         private Session::Listener {
+                         private Session::Listener,
+                         private AuthContext {
  public:
   ClientCore(uv_loop_t* loop, ClientOptions options);
   ~ClientCore() override = default;
@@ -64,6 +65,8 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   void on_session_ended(const WampError& why) override;
   void on_message(Value message) override;
   void on_connection_lost(const Error& why) override;
+  std::optional<std::vector<std::uint8_t>> tls_unique() const override;
+  void run_blocking(std::function<void()> work, std::function<void()> done) override;
 
   void try_url();
   void on_connected(Result<const Serializer*> serializer);
@@ -141,7 +144,7 @@ ConnectionOptions connection_options(const ClientOptions& options) {
 }  // namespace
 
 ClientCore::ClientCore(uv_loop_t* loop, ClientOptions options)
-    : loop_(loop), options_(std::move(options)), session_(*this, *this) {
+    : loop_(loop), options_(std::move(options)), session_(*this, *this, *this) {
   if (loop_ == nullptr) throw std::invalid_argument("uvwamp::Client needs a loop");
   if (options_.urls.empty()) throw std::invalid_argument("ClientOptions::urls names no URL");
   for (const std::string& url : options_.urls) {
@@ -277,7 +280,7 @@ void ClientCore::open_session() {
   established_ = false;
   JoinHandler on_joined = std::move(on_joined_);
   on_joined_ = nullptr;
-  session_.join(options_.realm, {},
+  session_.join(options_.realm, options_.auth, {},
                 [this, on_joined = std::move(on_joined)](WampResult<SessionInfo> joined) mutable {
                   if (!joined) {
                     // The connection goes first, so that join() works from the handler.
@@ -339,6 +342,39 @@ void ClientCore::on_connection_lost(const Error& why) {
     });
   }
   disconnect(nullptr);
+}
+
+std::optional<std::vector<std::uint8_t>> ClientCore::tls_unique() const {
+  if (!connection_) return std::nullopt;
+  return connection_->tls_unique();
+}
+
+namespace {
+
+// A job on libuv's thread pool. It owns what it runs and refers to no client, so it may finish
+// after the client is gone; `done` decides what is still worth doing.
+struct BlockingJob {
+  uv_work_t request;
+  std::function<void()> work;
+  std::function<void()> done;
+};
+
+}  // namespace
+
+void ClientCore::run_blocking(std::function<void()> work, std::function<void()> done) {
+  auto job = std::make_unique<BlockingJob>();
+  job->work = std::move(work);
+  job->done = std::move(done);
+  job->request.data = job.get();
+  // uv_queue_work fails only for a null callback.
+  (void)uv_queue_work(
+      loop_, &job->request,
+      [](uv_work_t* request) { static_cast<BlockingJob*>(request->data)->work(); },
+      [](uv_work_t* request, int) {
+        std::unique_ptr<BlockingJob> finished(static_cast<BlockingJob*>(request->data));
+        finished->done();
+      });
+  job.release();
 }
 
 void ClientCore::on_session_ended(const WampError& why) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <variant>
 
+#include "auth/crypto.hpp"
 #include "session/invocation_answerer.hpp"
 
 namespace uvwamp {
@@ -58,6 +59,13 @@ bool is_valid_uri(std::string_view uri, bool wildcards_allowed) noexcept {
 bool is_wildcard_pattern(const Value::Object& options) {
   auto match = options.find("match");
   return match != options.end() && match->second == Value("wildcard");
+}
+
+std::string string_member(const Value::Object& object, const std::string& key) {
+  auto found = object.find(key);
+  if (found == object.end()) return {};
+  const std::string* text = found->second.if_string();
+  return text ? *text : std::string();
 }
 
 WampError invalid_uri(std::string_view what, std::string_view uri) {
@@ -226,6 +234,48 @@ struct Session::Tables {
   Id dispatching_invocation = 0;
   int uncaught_at_dispatch = 0;
 
+  // What an authenticator keeps of the session's AuthContext: the real one while the attempt
+  // lives, and nothing after, since the session -- and its owner -- may be gone by then.
+  class AttemptContext final : public AuthContext {
+   public:
+    AttemptContext(AuthContext& owner, std::weak_ptr<Tables*> alive)
+        : owner_(owner), alive_(std::move(alive)) {}
+
+    std::optional<std::vector<std::uint8_t>> tls_unique() const override {
+      if (alive_.expired()) return std::nullopt;
+      return owner_.tls_unique();
+    }
+    void run_blocking(std::function<void()> work, std::function<void()> done) override {
+      if (alive_.expired()) return done();
+      owner_.run_blocking(std::move(work), std::move(done));
+    }
+
+   private:
+    AuthContext& owner_;
+    std::weak_ptr<Tables*> alive_;
+  };
+
+  // The authentication of the epoch being established.
+  struct Authentication {
+    std::vector<std::shared_ptr<Authenticator>> methods;
+    Value::Object hello_details;
+    // An answer is being computed; its reply finds these tables through `alive` only while
+    // they exist, and only in the epoch that asked.
+    bool answering = false;
+    std::function<Result<void, std::string>(const Value::Object&)> check_welcome;
+    std::shared_ptr<Tables*> alive;
+
+    std::shared_ptr<Authenticator> find(const std::string& method) const {
+      for (const auto& authenticator : methods) {
+        for (const auto& name : authenticator->methods()) {
+          if (name == method) return authenticator;
+        }
+      }
+      return nullptr;
+    }
+  };
+  Authentication authentication;
+
   // -- sending
 
   std::optional<WampError> send(const msg::Message& message) {
@@ -274,6 +324,7 @@ struct Session::Tables {
   // completions of what was pending, failed with `why`.
   Callbacks end_epoch(const WampError& why) {
     session.state_ = State::closed;
+    authentication = {};
     Callbacks callbacks = fail_requests(why);
     if (on_joined) {
       callbacks.insert(callbacks.begin(), completion(std::exchange(on_joined, nullptr), why));
@@ -321,7 +372,8 @@ struct Session::Tables {
 
   // -- requests
 
-  void join(std::string new_realm, Value::Object extra_details, JoinHandler handler) {
+  void join(std::string new_realm, const AuthOptions& auth, Value::Object extra_details,
+            JoinHandler handler) {
     if (session.state_ != State::closed) {
       return complete_later(
           std::move(handler),
@@ -330,7 +382,9 @@ struct Session::Tables {
     if (!is_valid_uri(new_realm, false)) {
       return complete_later(std::move(handler), invalid_uri("realm", new_realm));
     }
-    msg::Hello hello{new_realm, hello_details(std::move(extra_details))};
+    auto offered = offer(auth, std::move(extra_details));
+    if (!offered) return complete_later(std::move(handler), offered.error());
+    msg::Hello hello{new_realm, hello_details(std::move(*offered))};
     if (auto failed = send(hello)) return complete_later(std::move(handler), std::move(*failed));
     ++session.epoch_;
     session.state_ = State::establishing;
@@ -338,6 +392,31 @@ struct Session::Tables {
     realm = std::move(new_realm);
     on_joined = std::move(handler);
     answerer = std::make_shared<Answerer>(*this);
+    authentication = Authentication{auth.methods, std::move(hello.details), false, nullptr,
+                                    std::make_shared<Tables*>(this)};
+  }
+
+  // HELLO's authentication members: authid, authrole, authmethods and authextra, the last
+  // merged from the options' and each method's.
+  WampResult<Value::Object> offer(const AuthOptions& auth, Value::Object details) {
+    if (!auth.authid.empty()) details["authid"] = auth.authid;
+    if (!auth.authrole.empty()) details["authrole"] = auth.authrole;
+    Value::Object authextra = auth.authextra;
+    Value::Array authmethods;
+    for (const auto& method : auth.methods) {
+      if (!method) {
+        return local_error(client_errc::invalid_argument, "AuthOptions::methods holds a null");
+      }
+      auto extra = method->hello_authextra(session.auth_context_);
+      if (!extra) return local_error(client_errc::authentication_failed, extra.error());
+      for (auto& [key, value] : *extra)
+        authextra[key] = std::move(value);
+      for (auto& name : method->methods())
+        authmethods.emplace_back(std::move(name));
+    }
+    if (!authmethods.empty()) details["authmethods"] = std::move(authmethods);
+    if (!authextra.empty()) details["authextra"] = std::move(authextra);
+    return details;
   }
 
   void leave(std::string reason, LeaveHandler handler) {
@@ -572,11 +651,24 @@ struct Session::Tables {
 
   void on(msg::Welcome& welcome) {
     if (session.state_ != State::establishing) return violation("a second WELCOME");
+    if (authentication.answering) return violation("WELCOME before AUTHENTICATE");
+    if (authentication.check_welcome) {
+      auto checked = authentication.check_welcome(welcome.details);
+      if (!checked) return refuse_to_authenticate(checked.error());
+    }
+    authentication = {};
     session.state_ = State::established;
     JoinHandler handler = std::exchange(on_joined, nullptr);
     SessionInfo info;
     info.session_id = welcome.session;
     info.realm = realm;
+    info.authid = string_member(welcome.details, "authid");
+    info.authrole = string_member(welcome.details, "authrole");
+    info.authmethod = string_member(welcome.details, "authmethod");
+    info.authprovider = string_member(welcome.details, "authprovider");
+    if (auto found = welcome.details.find("authextra"); found != welcome.details.end()) {
+      if (const Value::Object* authextra = found->second.if_object()) info.authextra = *authextra;
+    }
     info.details = std::move(welcome.details);
     complete(handler, std::move(info));
   }
@@ -588,9 +680,51 @@ struct Session::Tables {
     ended_by_router(why);
   }
 
-  void on(msg::Challenge&) {
+  void on(msg::Challenge& challenge) {
     if (session.state_ != State::establishing) return violation("CHALLENGE after WELCOME");
-    violation("CHALLENGE, but HELLO offered no authentication method");
+    if (authentication.answering) {
+      return violation("a CHALLENGE while the previous one is being answered");
+    }
+    // Copies: a reply given at once may end the epoch, and with it `authentication`, while
+    // answer() still runs.
+    std::shared_ptr<Authenticator> authenticator = authentication.find(challenge.auth_method);
+    const Value::Object hello_details = authentication.hello_details;
+    if (!authenticator) {
+      return violation("CHALLENGE for authmethod '" + challenge.auth_method +
+                       "', which HELLO did not offer");
+    }
+    authentication.answering = true;
+    std::weak_ptr<Tables*> alive = authentication.alive;
+    const std::uint64_t epoch = session.epoch_;
+    authenticator->answer(AuthChallenge{challenge.auth_method, std::move(challenge.extra)},
+                          hello_details,
+                          std::make_shared<AttemptContext>(session.auth_context_, alive),
+                          [alive, epoch](Result<AuthAnswer, std::string> answer) {
+                            auto tables = alive.lock();
+                            if (!tables || (*tables)->session.epoch_ != epoch) return;
+                            (*tables)->answered(std::move(answer));
+                          });
+  }
+
+  void answered(Result<AuthAnswer, std::string> answer) {
+    authentication.answering = false;
+    if (session.state_ != State::establishing) return;
+    if (!answer) return refuse_to_authenticate(answer.error());
+    msg::Authenticate authenticate{std::string(answer->signature.reveal()),
+                                   std::move(answer->extra)};
+    auto failed = send(authenticate);
+    crypto::wipe(authenticate.signature.data(), authenticate.signature.size());
+    if (failed) return run_ending(*failed);
+    authentication.check_welcome = std::move(answer->check_welcome);
+  }
+
+  // This side gives up authenticating: ABORT, and join() fails saying why.
+  void refuse_to_authenticate(const std::string& why) {
+    msg::Abort abort;
+    abort.details["message"] = why;
+    abort.reason = "wamp.error.authentication_failed";
+    (void)send(abort);
+    run_ending(local_error(client_errc::authentication_failed, why));
   }
 
   void on(msg::Goodbye& goodbye) {
@@ -810,13 +944,17 @@ struct Session::Tables {
   }
 };
 
-Session::Session(Link& link, Listener& listener)
-    : link_(link), listener_(listener), tables_(std::make_unique<Tables>(*this)) {}
+Session::Session(Link& link, Listener& listener, AuthContext& auth_context)
+    : link_(link),
+      listener_(listener),
+      auth_context_(auth_context),
+      tables_(std::make_unique<Tables>(*this)) {}
 
 Session::~Session() = default;
 
-void Session::join(std::string realm, Value::Object extra_details, JoinHandler on_joined) {
-  tables_->join(std::move(realm), std::move(extra_details), std::move(on_joined));
+void Session::join(std::string realm, const AuthOptions& auth, Value::Object extra_details,
+                   JoinHandler on_joined) {
+  tables_->join(std::move(realm), auth, std::move(extra_details), std::move(on_joined));
 }
 
 void Session::leave(std::string reason, LeaveHandler on_left) {

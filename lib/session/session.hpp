@@ -34,11 +34,20 @@
 // for the owner: the transport is gone, the client closes; it completes everything pending
 // (a leave() included) with the error given and tells nobody else.
 //
-// Room for what comes next: a CHALLENGE is answered by an authenticator (issue #5) in the
-// establishing state; progressive results, cancel and INTERRUPT add fields to the call and
+// Authentication: join() offers the methods of its AuthOptions in HELLO. A CHALLENGE (only while
+// establishing) goes to the Authenticator that offered the method the router picked; its answer
+// goes out as AUTHENTICATE if the session is still waiting for it. A CHALLENGE for a method not
+// offered, or a second one while an answer is being computed, breaks the protocol. When the
+// client cannot answer, or WELCOME fails the answer's check (SCRAM's server proof), the session
+// sends ABORT wamp.error.authentication_failed and join() fails with
+// client_errc::authentication_failed. Secrets go out only in AUTHENTICATE, whose copy is wiped
+// once the Link took it.
+//
+// Room for what comes next: progressive results, cancel and INTERRUPT add fields to the call and
 // invocation tables; timeouts come from the owner through end()-like calls with injected time.
 #pragma once
 
+#include <uvwamp/auth.hpp>
 #include <uvwamp/client.hpp>
 #include <uvwamp/result.hpp>
 #include <uvwamp/value.hpp>
@@ -83,7 +92,9 @@ class Session {
 
   enum class State { closed, establishing, established, leaving };
 
-  Session(Link& link, Listener& listener);
+  // `auth_context` serves the authenticators: the connection's channel binding and a way to
+  // run key derivations off the loop.
+  Session(Link& link, Listener& listener, AuthContext& auth_context);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -91,11 +102,13 @@ class Session {
   State state() const noexcept { return state_; }
   std::uint64_t epoch() const noexcept { return epoch_; }
 
-  // Sends HELLO for `realm` with the four roles and only the features implemented, plus
-  // `extra_details` (agent, later authentication). Completes on WELCOME (SessionInfo's url and
-  // serializer are the owner's to fill in) or ABORT. Fails with already_joined unless closed,
-  // and with invalid_argument for a realm that is not a valid URI.
-  void join(std::string realm, Value::Object extra_details, JoinHandler on_joined);
+  // Sends HELLO for `realm` with the four roles and only the features implemented, what `auth`
+  // offers, and `extra_details`. Completes on WELCOME (SessionInfo's url and serializer are the
+  // owner's to fill in) or ABORT. Fails with already_joined unless closed, with
+  // invalid_argument for a realm that is not a valid URI, and with authentication_failed when a
+  // method cannot be offered on this connection.
+  void join(std::string realm, const AuthOptions& auth, Value::Object extra_details,
+            JoinHandler on_joined);
   // GOODBYE with `reason`; completes with the router's GOODBYE reason. not_joined unless
   // established.
   void leave(std::string reason, LeaveHandler on_left);
@@ -126,6 +139,7 @@ class Session {
 
   Link& link_;
   Listener& listener_;
+  AuthContext& auth_context_;
   State state_ = State::closed;
   std::uint64_t epoch_ = 0;
   std::unique_ptr<Tables> tables_;

@@ -33,6 +33,8 @@ class ClientCategory final : public std::error_category {
         return "no router URL could be connected to";
       case client_errc::timed_out:
         return "the router did not answer in time";
+      case client_errc::authentication_failed:
+        return "the client could not authenticate";
     }
     return "unknown client error";
   }
@@ -62,6 +64,8 @@ const char* local_uri(client_errc code) noexcept {
       return "uvwamp.error.connect_failed";
     case client_errc::timed_out:
       return "uvwamp.error.timeout";
+    case client_errc::authentication_failed:
+      return "wamp.error.authentication_failed";
   }
   return "wamp.error.runtime_error";
 }

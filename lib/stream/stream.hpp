@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace uvwamp {
@@ -46,6 +47,10 @@ class Stream {
 
   // Bytes queued and not yet handed to the kernel.
   virtual std::size_t queued_bytes() const noexcept = 0;
+
+  // The tls-unique channel binding (RFC 5929) of a TLS stream once its handshake is done;
+  // nullopt for a stream without TLS.
+  virtual std::optional<std::vector<std::uint8_t>> tls_unique() const { return std::nullopt; }
 
   virtual void close(std::function<void()> on_closed) = 0;
 };

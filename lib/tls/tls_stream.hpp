@@ -43,7 +43,9 @@ class TlsStream final : public Stream, private Stream::Listener {
   void handshake(std::chrono::milliseconds timeout, std::function<void(Status)> on_done);
 
   // See TlsEngine::tls_unique.
-  std::optional<std::vector<std::uint8_t>> tls_unique() const { return engine_->tls_unique(); }
+  std::optional<std::vector<std::uint8_t>> tls_unique() const override {
+    return engine_->tls_unique();
+  }
 
   void start_reading(Stream::Listener& listener) override;
   Status write(std::vector<std::uint8_t> bytes) override;

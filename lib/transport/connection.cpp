@@ -449,4 +449,9 @@ void Connection::on_timer_closed(uv_handle_t* handle) {
   static_cast<Connection*>(handle->data)->closed_one();
 }
 
+std::optional<std::vector<std::uint8_t>> Connection::tls_unique() const {
+  if (state_ != State::open || !stream_) return std::nullopt;
+  return stream_->tls_unique();
+}
+
 }  // namespace uvwamp

@@ -127,6 +127,10 @@ class Connection final : private Stream::Listener {
   // nothing to close: before a successful connect(), or after an earlier close().
   bool close(std::function<void()> on_closed);
 
+  // The TLS channel binding of an open connection over TLS (Stream::tls_unique); nullopt
+  // otherwise.
+  std::optional<std::vector<std::uint8_t>> tls_unique() const;
+
  private:
   enum class State {
     idle,         // before connect()
