@@ -38,8 +38,10 @@
  *  - What a function hands you to free says so: uvwamp_options_new (uvwamp_options_free),
  *    uvwamp_value_new_* and uvwamp_value_copy (uvwamp_value_free), the uvwamp_registration and
  *    uvwamp_subscription a register or subscribe callback receives (uvwamp_registration_free,
- *    uvwamp_subscription_free), and an invocation you took with uvwamp_invocation_take
- *    (uvwamp_invocation_free). A client frees itself after its close callback.
+ *    uvwamp_subscription_free), an invocation you took with uvwamp_invocation_take
+ *    (uvwamp_invocation_free), and a signing key (uvwamp_signing_key_free). A client frees
+ *    itself after its close callback; a secret request is freed by its answer, or with its
+ *    client.
  *  - Everything else is borrowed. Pointers a callback receives (results, events, errors, session
  *    info, an invocation not taken, and the strings and values read from them) are valid until
  *    the callback returns: copy what you want to keep (uvwamp_value_copy, strdup). A pointer read
@@ -88,7 +90,8 @@ enum {
   UVWAMP_EALREADY = -14,      /* the invocation was already answered */
   UVWAMP_EINTERNAL = -15,     /* a failure inside uvwamp that none of the above describes */
   UVWAMP_ENOTSENT = -16,      /* an invocation's answer did not go to the router */
-  UVWAMP_EAUTH = -17          /* this client could not authenticate */
+  UVWAMP_EAUTH = -17,         /* this client could not authenticate (see "Authentication") */
+  UVWAMP_EKEY = -18           /* a signing key could not be loaded; a sentence says why */
 };
 
 /* A sentence for the code ("invalid argument"); "unknown error" for a code not listed above.
@@ -283,6 +286,14 @@ const char* uvwamp_session_info_realm(const uvwamp_session_info* info);
 const char* uvwamp_session_info_url(const uvwamp_session_info* info); /* the one that connected */
 const char* uvwamp_session_info_serializer(const uvwamp_session_info* info);      /* "json", ... */
 const uvwamp_value* uvwamp_session_info_details(const uvwamp_session_info* info); /* WELCOME's */
+/* Who the router says the client is, from WELCOME.Details: the authid, authrole, authmethod
+ * ("ticket", "anonymous", ...) and authprovider ("static", ...), each "" when the router sent
+ * none, and authextra, an object (empty when none was sent). */
+const char* uvwamp_session_info_authid(const uvwamp_session_info* info);
+const char* uvwamp_session_info_authrole(const uvwamp_session_info* info);
+const char* uvwamp_session_info_authmethod(const uvwamp_session_info* info);
+const char* uvwamp_session_info_authprovider(const uvwamp_session_info* info);
+const uvwamp_value* uvwamp_session_info_authextra(const uvwamp_session_info* info);
 
 /* What a call returned: args an array, kwargs and details objects, each empty when absent. */
 typedef struct uvwamp_call_result uvwamp_call_result;
@@ -487,6 +498,122 @@ int uvwamp_client_register(uvwamp_client* client, const char* procedure,
 /* No invocation reaches the registration's callback once this returned 0. */
 int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* registration,
                              uvwamp_done_cb on_done, void* user_data);
+
+/* ---------------------------------------------------------------------------------------------
+ * Authentication
+ *
+ * What HELLO says about who the client is (authid, authrole, authextra) and the methods it
+ * offers to prove it: anonymous, ticket, wampcra, scram and cryptosign, in the order they were
+ * added to the options. The router picks one and challenges it; with no method added HELLO
+ * offers none and the router decides (anonymous, or by the transport). Each setter returns 0,
+ * UVWAMP_EINVAL for a NULL or invalid argument (the options are then unchanged) or
+ * UVWAMP_ENOMEM. uvwamp_session_info_authid and its siblings tell what the router made of it.
+ *
+ * A failed authentication fails the join: with UVWAMP_EWAMP when the router refused (its ABORT
+ * reason as the URI, such as "wamp.error.not_authorized"), or with UVWAMP_EAUTH
+ * ("wamp.error.authentication_failed") when this client could not answer: a secret callback
+ * failed, a challenge it cannot answer, a router that failed to prove itself (scram).
+ *
+ * Secrets (tickets, wampcra secrets, scram passwords, key passphrases and seeds) are bytes with a
+ * length and may hold any byte. Every function that takes one copies it at once into memory that
+ * uvwamp wipes when it is done with it, so wipe your copy whenever you like after the call.
+ * Secrets never appear in an error message. Give a secret to a method either at once, or through
+ * a uvwamp_secret_cb that is asked for it each time the router challenges that method.
+ */
+
+/* uvwamp_options_set_authid and _set_authrole copy a NUL-terminated string; "" (the default)
+ * sends none. uvwamp_options_set_authextra copies an object (UVWAMP_EINVAL for anything else),
+ * sent as HELLO.Details.authextra together with what the methods add to it (a scram nonce, a
+ * cryptosign public key), which wins over a member of the same name. */
+int uvwamp_options_set_authid(uvwamp_options* options, const char* authid);
+int uvwamp_options_set_authrole(uvwamp_options* options, const char* authrole);
+int uvwamp_options_set_authextra(uvwamp_options* options, const uvwamp_value* authextra);
+
+/* One request for a secret, handed to a uvwamp_secret_cb. */
+typedef struct uvwamp_secret_reply uvwamp_secret_reply;
+
+/* Asked for the secret of a method when the router challenges it, on the loop's thread, during a
+ * join of `client`; `user_data` is the one given with the method. Answer `reply` exactly once,
+ * with uvwamp_secret_reply_give or uvwamp_secret_reply_fail, before the callback returns or
+ * later, on the loop's thread (from a timer, after asking a person or a vault): the join waits
+ * for the answer. The answer frees the reply. A reply never answered is freed with its client,
+ * after the client's close callback returned; until then the join waits (close completes it
+ * with UVWAMP_ECLOSED, and a router may give up and abort it first). A reply may still be
+ * answered after its join ended for another reason (the router gave up, the connection was lost,
+ * a leave): the answer is then dropped. `user_data` must stay valid until the close callback of
+ * every client made from the options. */
+typedef void (*uvwamp_secret_cb)(uvwamp_client* client, uvwamp_secret_reply* reply,
+                                 void* user_data);
+/* Answers with the `len` bytes at `secret` (copied). Returns 0: the reply is answered and freed.
+ * On UVWAMP_EINVAL (a NULL reply, or a NULL secret with len > 0) or UVWAMP_ENOMEM the reply is
+ * left unanswered, still to be answered. */
+int uvwamp_secret_reply_give(uvwamp_secret_reply* reply, const void* secret, size_t len);
+/* Answers that there is no secret: the join fails with UVWAMP_EAUTH, and `why` (NUL-terminated,
+ * copied; NULL for a sentence of uvwamp's) becomes its message, so it must not hold the secret.
+ * Returns as uvwamp_secret_reply_give does. */
+int uvwamp_secret_reply_fail(uvwamp_secret_reply* reply, const char* why);
+
+/* "anonymous", offered explicitly: as a fallback after other methods, say. */
+int uvwamp_options_add_auth_anonymous(uvwamp_options* options);
+/* "ticket": the ticket is sent as it is, so use it over TLS. */
+int uvwamp_options_add_auth_ticket(uvwamp_options* options, const void* ticket, size_t len);
+int uvwamp_options_add_auth_ticket_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
+                                      void* user_data);
+/* "wampcra": an HMAC-SHA256 of the router's challenge, keyed with the secret, or with a key
+ * derived from it (PBKDF2) when the router names a salt. */
+int uvwamp_options_add_auth_wampcra(uvwamp_options* options, const void* secret, size_t len);
+int uvwamp_options_add_auth_wampcra_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
+                                       void* user_data);
+/* "wamp-scram" and Crossbar's "scram": SCRAM-SHA-256 with the router's KDF (argon2id or
+ * pbkdf2); the router's proof in WELCOME is checked. The key derivation runs off the loop. */
+int uvwamp_options_add_auth_scram(uvwamp_options* options, const void* password, size_t len);
+int uvwamp_options_add_auth_scram_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
+                                     void* user_data);
+
+/* An Ed25519 private key for "cryptosign". Keys are plain data: they may be loaded and used on
+ * any thread, one thread per key at a time. */
+typedef struct uvwamp_signing_key uvwamp_signing_key;
+
+enum {
+  UVWAMP_SIGNING_KEY_SEED_SIZE = 32,  /* bytes of an Ed25519 seed (the private key) */
+  UVWAMP_PUBLIC_KEY_HEX_SIZE = 65     /* 64 hex digits and a NUL */
+};
+
+/* Reads and parses the key file at `path`: an OpenSSH private key (from ssh-keygen -t ed25519),
+ * a PuTTY .ppk file or PKCS#8 in PEM or DER, each unencrypted or encrypted, or the 32-byte seed
+ * as 64 hex digits or base64. `passphrase` (`passphrase_len` bytes; NULL with 0 for none)
+ * decrypts an encrypted key. It reads the file before returning: load keys before the loop
+ * runs, or off its thread. Returns 0 and stores the key in *key, yours to free with
+ * uvwamp_signing_key_free; or, storing nothing, UVWAMP_EINVAL (a NULL path or key, a NULL
+ * passphrase with passphrase_len > 0), UVWAMP_ENOMEM, or UVWAMP_EKEY: the file cannot be read,
+ * is in no format above, is damaged, holds another type of key, or needs a passphrase that is
+ * missing or wrong. On failure a sentence saying why (naming the file, never the passphrase)
+ * goes into `message` as snprintf would write it: at most message_size - 1 bytes and a NUL
+ * (`message` may be NULL when message_size is 0). */
+int uvwamp_signing_key_load(const char* path, const void* passphrase, size_t passphrase_len,
+                            uvwamp_signing_key** key, char* message, size_t message_size);
+/* The key of a seed of UVWAMP_SIGNING_KEY_SEED_SIZE bytes (copied). Returns 0 and stores it in
+ * *key, or UVWAMP_EINVAL (NULL) or UVWAMP_ENOMEM, storing nothing. */
+int uvwamp_signing_key_from_seed(const uint8_t* seed, uvwamp_signing_key** key);
+/* Wipes the key and frees it. NULL is allowed. */
+void uvwamp_signing_key_free(uvwamp_signing_key* key);
+/* Writes the public key as 64 lower-case hex digits and a NUL into `hex`, which must have room
+ * for UVWAMP_PUBLIC_KEY_HEX_SIZE bytes: what a Crossbar principal's "authorized_keys" lists.
+ * Returns 0 or UVWAMP_EINVAL (NULL). */
+int uvwamp_signing_key_public_key_hex(const uvwamp_signing_key* key, char* hex);
+
+/* Flags of uvwamp_options_add_auth_cryptosign. */
+enum {
+  /* Sign the challenge combined with the TLS channel's tls-unique id, so that the signature is
+   * worthless on any other connection: the join then fails with UVWAMP_EAUTH on a URL without
+   * TLS. */
+  UVWAMP_CRYPTOSIGN_CHANNEL_BINDING = 1
+};
+/* "cryptosign": an Ed25519 signature of the router's challenge with `key`, which is copied (free
+ * it whenever you like after the call). `flags` is 0 or UVWAMP_CRYPTOSIGN_* (UVWAMP_EINVAL for
+ * any other bit). */
+int uvwamp_options_add_auth_cryptosign(uvwamp_options* options, const uvwamp_signing_key* key,
+                                       unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -8,36 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_INT(actual, expected)                                                               \
-  do {                                                                                            \
-    long long actual_ = (long long)(actual);                                                      \
-    long long expected_ = (long long)(expected);                                                  \
-    if (actual_ != expected_) {                                                                   \
-      fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__, #actual, actual_, \
-              expected_);                                                                         \
-      ++failures;                                                                                 \
-    }                                                                                             \
-  } while (0)
-
-#define CHECK_STR(actual, expected)                                                          \
-  do {                                                                                       \
-    const char* actual_ = (actual);                                                          \
-    if (actual_ == NULL || strcmp(actual_, (expected)) != 0) {                               \
-      fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #actual, \
-              actual_ ? actual_ : "(null)", (expected));                                     \
-      ++failures;                                                                            \
-    }                                                                                        \
-  } while (0)
+#include "capi_check.h"
 
 /* The rendering of `v`, for comparisons; in a static buffer. */
 static const char* dump(const uvwamp_value* v) {
@@ -409,7 +380,8 @@ static void test_strerror(void) {
       UVWAMP_EINVAL,     UVWAMP_ENOMEM,     UVWAMP_ETYPE,          UVWAMP_ERANGE,
       UVWAMP_EWAMP,      UVWAMP_ENOTJOINED, UVWAMP_EALREADYJOINED, UVWAMP_ESESSIONENDED,
       UVWAMP_ETRANSPORT, UVWAMP_ECLOSED,    UVWAMP_EPROTOCOL,      UVWAMP_ECONNECT,
-      UVWAMP_ETIMEDOUT,  UVWAMP_EALREADY,   UVWAMP_EINTERNAL,      UVWAMP_ENOTSENT, UVWAMP_EAUTH,
+      UVWAMP_ETIMEDOUT,  UVWAMP_EALREADY,   UVWAMP_EINTERNAL,      UVWAMP_ENOTSENT,
+      UVWAMP_EAUTH,      UVWAMP_EKEY,
   };
   const size_t count = sizeof codes / sizeof codes[0];
   size_t j, k;

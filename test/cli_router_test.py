@@ -1,11 +1,15 @@
-"""The uvwamp tool's call, publish, subscribe and register verbs against real routers.
+"""The uvwamp tool's call, publish, subscribe and register verbs against real routers, with
+Crossbar's authenticating listeners for the authentication options; and `uvwamp key` against
+ssh-keygen.
 
 Each router (nexus, Crossbar.io) is started once per test class by test/fixture/routerctl.py
 serve, and stops when this process lets go of its stdin, whatever happens to the tests.
 """
+import base64
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -130,6 +134,7 @@ class RouterTests:
         cls.rs_url = endpoints["rawsocket_url"]
         cls.rs_unix_url = "rs://unix:" + endpoints["rawsocket_unix"]
         cls.realm = endpoints["realm"]
+        cls.endpoints = endpoints
 
     @classmethod
     def tearDownClass(cls):
@@ -348,12 +353,174 @@ class RouterTests:
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIn(b"wamp.error.invalid_uri", done.stderr)
 
+class AuthenticationTests:
+    """The authentication options against the router's listeners that require authentication,
+    with the fixture's principals; a callee on the anonymous listener echoes each call, whose
+    details say whom the router authenticated (it discloses the caller)."""
+
+    def setUp(self):
+        super().setUp()
+        self.auth_url = self.endpoints["websocket_auth_url"]
+        self.principals = json.loads(Path(self.endpoints["auth_principals"]).read_text())["principals"]
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        self.directory = Path(directory.name)
+
+    def secret_file(self, name, text):
+        path = self.directory / name
+        path.write_text(text + "\n")
+        return str(path)
+
+    def authenticated_call(self, *options, env=None):
+        """Calls an echoing procedure through the authenticating listener."""
+        procedure = unique("com.test.whoami")
+        callee = self.register(procedure, "--count", "1", "--exec", sys.executable, "-c", BEHAVIOUR)
+        done = subprocess.run(
+            [TOOL, "call", procedure, "--url", self.auth_url, "--realm", self.realm, *options],
+            capture_output=True,
+            timeout=TIMEOUT,
+            env={**os.environ, **(env or {})},
+        )
+        return done
+
+    def assert_called_as(self, done, authid):
+        self.assertEqual(done.returncode, 0, done.stderr)
+        details = json.loads(done.stdout)["args"][0]["details"]
+        self.assertEqual((details["caller_authid"], details["caller_authrole"]), (authid, "user"))
+
+    def test_ticket_from_the_environment(self):
+        ticket = self.principals["ticket"]
+        done = self.authenticated_call(
+            "--authid", ticket["authid"], "--ticket-env", "UVWAMP_TEST_TICKET",
+            env={"UVWAMP_TEST_TICKET": ticket["ticket"]},
+        )
+        self.assert_called_as(done, ticket["authid"])
+
+    def test_methods_are_offered_in_the_order_given(self):
+        # multi-user has a ticket and a wampcra secret: the router takes the first method
+        # offered, so the second one's wrong secret is never used.
+        multi = self.principals["multi"]
+        right_secret = self.secret_file("right-secret", multi["wampcra_secret"])
+        wrong_secret = self.secret_file("wrong-secret", "not-" + multi["wampcra_secret"])
+        done = self.authenticated_call(
+            "--authid", multi["authid"], "--wampcra-secret-file", right_secret,
+            "--ticket-env", "UVWAMP_TEST_TICKET", env={"UVWAMP_TEST_TICKET": "not-the-ticket"},
+        )
+        self.assert_called_as(done, multi["authid"])
+        done = self.authenticated_call(
+            "--authid", multi["authid"], "--ticket-env", "UVWAMP_TEST_TICKET",
+            "--wampcra-secret-file", wrong_secret, env={"UVWAMP_TEST_TICKET": multi["ticket"]},
+        )
+        self.assert_called_as(done, multi["authid"])
+
+    def test_scram_password_from_a_file(self):
+        scram = self.principals["scram_argon2id"]
+        password = self.secret_file("password", scram["password"])
+        done = self.authenticated_call(
+            "--authid", scram["authid"], "--scram-password-file", password
+        )
+        self.assert_called_as(done, scram["authid"])
+
+    def test_cryptosign_key_from_a_seed_file(self):
+        cryptosign = self.principals["cryptosign"]
+        key = self.secret_file("seed", cryptosign["private_key"])
+        done = self.authenticated_call("--authid", cryptosign["authid"], "--cryptosign-key", key)
+        self.assert_called_as(done, cryptosign["authid"])
+
+    def test_a_wrong_ticket_is_no_session_with_the_routers_reason(self):
+        done = self.authenticated_call(
+            "--authid", self.principals["ticket"]["authid"], "--ticket-env", "UVWAMP_TEST_TICKET",
+            env={"UVWAMP_TEST_TICKET": "not-the-ticket"},
+        )
+        self.assertEqual((done.returncode, done.stdout), (4, b""), done.stderr)
+        self.assertIn(b"wamp.error.not_authorized", done.stderr)
+        self.assertNotIn(b"not-the-ticket", done.stderr)
+
+    def test_a_missing_environment_variable_is_a_usage_error(self):
+        environment = {k: v for k, v in os.environ.items() if k != "UVWAMP_TEST_UNSET"}
+        done = subprocess.run(
+            [TOOL, "call", "com.test.x", *self.session(self.auth_url),
+             "--ticket-env", "UVWAMP_TEST_UNSET"],
+            capture_output=True, timeout=TIMEOUT, env=environment,
+        )
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn(b"--ticket-env", done.stderr)
+        self.assertIn(b"UVWAMP_TEST_UNSET is not set", done.stderr)
+
+    def test_authextra_must_be_a_json_object(self):
+        done = self.run_tool("call", "com.test.x", *self.session(self.auth_url),
+                             "--authextra", "[1]")
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn(b"--authextra must be a JSON object, got array", done.stderr)
+
+
 class Nexus(RouterTests, unittest.TestCase):
     router = "nexus"
 
 
-class Crossbar(RouterTests, unittest.TestCase):
+class Crossbar(RouterTests, AuthenticationTests, unittest.TestCase):
     router = "crossbar"
+
+
+@unittest.skipUnless(shutil.which("ssh-keygen"), "needs ssh-keygen (openssh-client) to make keys")
+class KeyVerb(unittest.TestCase):
+    """`uvwamp key` against the public keys ssh-keygen gives for the keys it made."""
+
+    def setUp(self):
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        self.directory = Path(directory.name)
+
+    def make_key(self, passphrase=""):
+        path = self.directory / "id_ed25519"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", "test@uvwamp", "-f",
+             str(path)],
+            check=True, timeout=TIMEOUT,
+        )
+        public = subprocess.run(
+            ["ssh-keygen", "-y", "-P", passphrase, "-f", str(path)],
+            check=True, capture_output=True, text=True, timeout=TIMEOUT,
+        ).stdout.split()
+        return str(path), public
+
+    def key(self, *args, env=None):
+        return subprocess.run(
+            [TOOL, "key", *args], capture_output=True, text=True, timeout=TIMEOUT,
+            env={**os.environ, **(env or {})},
+        )
+
+    def test_public_key_in_hex_and_as_openssh(self):
+        path, (kind, blob, _) = self.make_key()
+        done = self.key(path, "--openssh")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.split(), [kind, blob])
+        # The OpenSSH blob is the string "ssh-ed25519" and then the 32-byte key, each after its
+        # length.
+        done = self.key(path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout, base64.b64decode(blob)[-32:].hex() + "\n")
+
+    def test_an_encrypted_key_with_its_passphrase(self):
+        path, (_, blob, _) = self.make_key(passphrase="correct horse")
+        passphrase = self.directory / "passphrase"
+        passphrase.write_text("correct horse\n")
+        done = self.key(path, "--openssh", "--key-passphrase-file", str(passphrase))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.split()[1], blob)
+        done = self.key(path, "--key-passphrase-env", "UVWAMP_TEST_PASSPHRASE",
+                        env={"UVWAMP_TEST_PASSPHRASE": "wrong horse"})
+        self.assertEqual((done.returncode, done.stdout), (2, ""), done.stderr)
+        self.assertIn(path, done.stderr)
+        self.assertNotIn("horse", done.stderr)
+        done = self.key(path)
+        self.assertEqual((done.returncode, done.stdout), (2, ""), done.stderr)
+        self.assertIn("passphrase", done.stderr)
+
+    def test_a_missing_key_file(self):
+        done = self.key(str(self.directory / "nothing"))
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("nothing", done.stderr)
 
 
 if __name__ == "__main__":

@@ -36,15 +36,6 @@ using uvwamp::capi::copy_object;
 using uvwamp::capi::guarded;
 using uvwamp::capi::to_c;
 
-struct uvwamp_options {
-  uvwamp::ClientOptions cpp;
-};
-
-struct uvwamp_client {
-  std::unique_ptr<uvwamp::Client> cpp;
-  bool closing = false;
-};
-
 struct uvwamp_error {
   int code = UVWAMP_EINTERNAL;
   const std::string* uri = nullptr;
@@ -59,6 +50,11 @@ struct uvwamp_session_info {
   std::string realm;
   std::string url;
   std::string serializer;
+  std::string authid;
+  std::string authrole;
+  std::string authmethod;
+  std::string authprovider;
+  Value authextra;
   Value details;
 };
 
@@ -386,6 +382,21 @@ const char* uvwamp_session_info_serializer(const uvwamp_session_info* info) {
 const uvwamp_value* uvwamp_session_info_details(const uvwamp_session_info* info) {
   return to_c(&info->details);
 }
+const char* uvwamp_session_info_authid(const uvwamp_session_info* info) {
+  return info->authid.c_str();
+}
+const char* uvwamp_session_info_authrole(const uvwamp_session_info* info) {
+  return info->authrole.c_str();
+}
+const char* uvwamp_session_info_authmethod(const uvwamp_session_info* info) {
+  return info->authmethod.c_str();
+}
+const char* uvwamp_session_info_authprovider(const uvwamp_session_info* info) {
+  return info->authprovider.c_str();
+}
+const uvwamp_value* uvwamp_session_info_authextra(const uvwamp_session_info* info) {
+  return to_c(&info->authextra);
+}
 
 const uvwamp_value* uvwamp_call_result_args(const uvwamp_call_result* result) {
   return to_c(&result->args);
@@ -507,8 +518,13 @@ int uvwamp_client_new(struct uv_loop_s* loop, const uvwamp_options* options,
   if (options->cpp.urls.empty() || options->cpp.realm.empty()) return UVWAMP_EINVAL;
   return guarded([&]() -> int {
     auto made = std::make_unique<uvwamp_client>();
+    made->secret_requests = std::make_shared<uvwamp::capi::SecretRequests>();
+    uvwamp::ClientOptions cpp_options = options->cpp;
+    for (const uvwamp::capi::AuthMethodMaker& make : options->auth_methods) {
+      cpp_options.auth.methods.push_back(make(made.get(), made->secret_requests));
+    }
     try {
-      made->cpp = std::make_unique<uvwamp::Client>(loop, options->cpp);
+      made->cpp = std::make_unique<uvwamp::Client>(loop, std::move(cpp_options));
     } catch (const std::invalid_argument&) {
       return UVWAMP_EINVAL;
     }
@@ -567,6 +583,11 @@ int uvwamp_client_join(uvwamp_client* client, uvwamp_join_cb on_joined, void* us
       info.id = r->session_id;
       info.realm = std::move(r->realm);
       info.url = std::move(r->url);
+      info.authid = std::move(r->authid);
+      info.authrole = std::move(r->authrole);
+      info.authmethod = std::move(r->authmethod);
+      info.authprovider = std::move(r->authprovider);
+      info.authextra = Value(std::move(r->authextra));
       // Serializer names are short enough for the string's own buffer: no allocation to fail.
       if (r->serializer != nullptr) info.serializer = r->serializer->name();
       info.details = Value(std::move(r->details));

@@ -1,5 +1,6 @@
-// What the C API's source files share: the mapping between uvwamp_value handles and
-// uvwamp::Value, and the guard that keeps C++ exceptions from reaching C.
+// What the C API's source files share: the options and client handles, the mapping between
+// uvwamp_value handles and uvwamp::Value, and the guard that keeps C++ exceptions from reaching
+// C.
 //
 // A uvwamp_value* is a uvwamp::Value* under another name: struct uvwamp_value is never defined,
 // so C code cannot look inside, and an element or member of a value can be handed out as a
@@ -7,9 +8,26 @@
 #pragma once
 
 #include <uvwamp.h>
+#include <uvwamp/client.hpp>
 #include <uvwamp/value.hpp>
 
+#include <memory>
 #include <new>
+#include <vector>
+
+#include "capi/capi_auth.hpp"
+
+struct uvwamp_options {
+  // cpp.auth.methods stays empty: uvwamp_client_new makes them from auth_methods.
+  uvwamp::ClientOptions cpp;
+  std::vector<uvwamp::capi::AuthMethodMaker> auth_methods;
+};
+
+struct uvwamp_client {
+  std::unique_ptr<uvwamp::Client> cpp;
+  std::shared_ptr<uvwamp::capi::SecretRequests> secret_requests;
+  bool closing = false;
+};
 
 namespace uvwamp::capi {
 

@@ -107,6 +107,8 @@ const char* uvwamp_strerror(int code) {
       return "the answer did not go to the router";
     case UVWAMP_EAUTH:
       return "the client could not authenticate";
+    case UVWAMP_EKEY:
+      return "the signing key could not be loaded";
     default:
       return "unknown error";
   }

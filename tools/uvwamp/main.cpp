@@ -18,6 +18,7 @@ constexpr char usage[] =
     "  register   answer the calls of a procedure with a fixed result or a command's output\n"
     "  decode     read one serialized WAMP message, check it, print it as JSON\n"
     "  encode     read one WAMP message as JSON, check it, write it serialized\n"
+    "  key        print the public key of an Ed25519 key file, for cryptosign\n"
     "\n"
     "uvwamp <verb> --help tells more about each.\n";
 
@@ -27,9 +28,13 @@ struct Verb {
 };
 
 constexpr Verb verbs[] = {
-    {"call", uvwamp::cli::call_verb},           {"publish", uvwamp::cli::publish_verb},
-    {"subscribe", uvwamp::cli::subscribe_verb}, {"register", uvwamp::cli::register_verb},
-    {"decode", uvwamp::cli::decode_verb},       {"encode", uvwamp::cli::encode_verb},
+    {"call", uvwamp::cli::call_verb},
+    {"publish", uvwamp::cli::publish_verb},
+    {"subscribe", uvwamp::cli::subscribe_verb},
+    {"register", uvwamp::cli::register_verb},
+    {"decode", uvwamp::cli::decode_verb},
+    {"encode", uvwamp::cli::encode_verb},
+    {"key", uvwamp::cli::key_verb},
 };
 
 }  // namespace

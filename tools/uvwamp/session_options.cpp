@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "auth_options.hpp"
 #include "verbs.hpp"
 
 namespace uvwamp::cli {
@@ -24,9 +25,31 @@ const char session_options_help[] =
     "  --insecure          accept any TLS certificate: only for throwaway test certificates\n"
     "  -h, --help          this text\n"
     "\n"
+    "Authentication options. The methods are offered in the order given, and the router picks\n"
+    "one. A secret is never taken as an argument, which other users can see (ps), but from a\n"
+    "file, whose trailing newline is ignored, or from an environment variable:\n"
+    "  --authid ID         who to authenticate as\n"
+    "  --authrole ROLE     the role to ask for\n"
+    "  --authextra JSON    HELLO's authextra, a JSON object\n"
+    "  --anonymous         offer anonymous (after other methods: a fallback)\n"
+    "  --ticket-file FILE, --ticket-env VAR\n"
+    "                      offer ticket, the ticket read from FILE or from $VAR\n"
+    "  --wampcra-secret-file FILE, --wampcra-secret-env VAR\n"
+    "                      offer wampcra, the secret read from FILE or from $VAR\n"
+    "  --scram-password-file FILE, --scram-password-env VAR\n"
+    "                      offer scram, the password read from FILE or from $VAR\n"
+    "  --cryptosign-key FILE\n"
+    "                      offer cryptosign with the Ed25519 key in FILE: OpenSSH, PuTTY,\n"
+    "                      PKCS#8, or the 32-byte seed as hex or base64 (uvwamp key prints\n"
+    "                      its public key)\n"
+    "  --key-passphrase-file FILE, --key-passphrase-env VAR\n"
+    "                      the passphrase of an encrypted --cryptosign-key\n"
+    "  --channel-binding   bind the cryptosign signature to the TLS connection (wss://, rss://)\n"
+    "\n"
     "Arguments and results are JSON, binary in WAMP's form: a string holding \\u0000 and base64.\n"
     "Exit status: 0 done, 1 the answer cannot be printed (it has no JSON form, or stdout is\n"
-    "closed), 2 bad command line, 3 the router or the callee answered with a WAMP error,\n"
+    "closed), 2 bad command line, or a secret or key that cannot be read, 3 the router or the\n"
+    "callee answered with a WAMP error,\n"
     "4 no session (cannot connect or join, or the session ended), 128+N after signal N for\n"
     "call and publish.\n";
 
@@ -43,15 +66,19 @@ bool is_one_of(const std::vector<const char*>& names, const std::string& arg) {
 // The shared options; false after printing why one was refused.
 class SharedOptions {
  public:
-  SharedOptions(const char* verb, ClientOptions& client) : verb_(verb), client_(client) {}
+  SharedOptions(const char* verb, ClientOptions& client)
+      : verb_(verb), client_(client), auth_(verb) {}
 
   bool takes_value(const std::string& option) const {
     return option == "--url" || option == "--realm" || option == "--serializer" || option == "-s" ||
-           option == "--ca-file";
+           option == "--ca-file" || auth_.takes_value(option);
   }
-  bool is_flag(const std::string& option) const { return option == "--insecure"; }
+  bool is_flag(const std::string& option) const {
+    return option == "--insecure" || auth_.is_flag(option);
+  }
 
   bool apply(const std::string& option, const std::string& value) {
+    if (auth_.takes_value(option) || auth_.is_flag(option)) return auth_.apply(option, value);
     if (option == "--url") {
       client_.urls.push_back(value);
     } else if (option == "--realm") {
@@ -75,15 +102,16 @@ class SharedOptions {
     return true;
   }
 
-  bool complete() const {
+  bool complete() {
     if (client_.urls.empty()) return usage_error(verb_, "--url is required");
     if (client_.realm.empty()) return usage_error(verb_, "--realm is required");
-    return true;
+    return auth_.complete(client_.auth);
   }
 
  private:
   const char* verb_;
   ClientOptions& client_;
+  AuthCommandLine auth_;
   bool chose_serializers_ = false;
 };
 
@@ -114,7 +142,7 @@ std::optional<int> parse_verb_command_line(const VerbCommandLine& line,
       std::fputs(session_options_help, stdout);
       return 0;
     } else if (shared.is_flag(arg)) {
-      shared.apply(arg, "");
+      if (!shared.apply(arg, "")) return exit_usage;
     } else if (shared.takes_value(arg)) {
       if (i + 1 == args.size()) {
         usage_error(line.verb, arg + " needs a value");

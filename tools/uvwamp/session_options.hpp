@@ -52,10 +52,11 @@ VerbOption kwargs_option(const char* verb, Value::Object& into);
 // --count N, a positive whole number.
 VerbOption count_option(const char* verb, std::uint64_t& into);
 
-// Reads the shared options (--url, --realm, --serializer, --ca-file, --insecure, --help) into
-// `client` and hands the rest to the verb. An argument that starts with '-' is an option unless
-// it is a negative number (a JSON argument) or follows "--". Gives an exit status when the verb
-// should stop at once: 0 after --help, exit_usage after a bad command line (the reason printed).
+// Reads the shared options (--url, --realm, --serializer, --ca-file, --insecure, --help, and
+// the authentication options of auth_options.hpp) into `client` and hands the rest to the verb. An
+// argument that starts with '-' is an option unless it is a negative number (a JSON argument) or
+// follows "--". Gives an exit status when the verb should stop at once: 0 after --help, exit_usage
+// after a bad command line (the reason printed).
 std::optional<int> parse_verb_command_line(const VerbCommandLine& line,
                                            const std::vector<std::string>& args,
                                            ClientOptions& client);

@@ -21,6 +21,7 @@ int call_verb(const std::vector<std::string>& args);
 int publish_verb(const std::vector<std::string>& args);
 int subscribe_verb(const std::vector<std::string>& args);
 int register_verb(const std::vector<std::string>& args);
+int key_verb(const std::vector<std::string>& args);
 
 // What decode and encode share: `--serializer NAME` (required) and `--hex`.
 struct CodecOptions {
