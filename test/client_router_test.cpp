@@ -125,15 +125,7 @@ class DeadEndpoint {
   std::uint16_t port_ = 0;
 };
 
-struct Case {
-  std::string router;
-  Transport transport;
-  std::string serializer;
-};
-
-void PrintTo(const Case& c, std::ostream* out) {
-  *out << c.router << " " << transport_name(c.transport) << " " << c.serializer;
-}
+using Case = test::RouterCase;
 
 // What an invocation handler was given.
 struct Invoked {
@@ -818,34 +810,8 @@ TEST_P(Routing, TheNextUrlIsTriedWhenTheFirstIsDeadOrSilent) {
   if (is_unix(transport)) unlink(path.c_str());
 }
 
-std::vector<Case> every_case() {
-  std::vector<Case> cases;
-  const std::map<std::string, std::vector<Transport>> offered = {
-      {"crossbar",
-       {Transport::websocket, Transport::websocket_tls, Transport::websocket_unix,
-        Transport::rawsocket, Transport::rawsocket_tls, Transport::rawsocket_unix}},
-      // No websocket_unix: nexusd cannot serve WebSocket on a Unix socket.
-      {"nexus",
-       {Transport::websocket, Transport::websocket_tls, Transport::rawsocket,
-        Transport::rawsocket_tls, Transport::rawsocket_unix}},
-  };
-  for (const auto& [router, transports] : offered) {
-    for (Transport transport : transports) {
-#ifndef UVWAMP_HAVE_TLS
-      if (is_tls(transport)) continue;  // this build has no TLS
-#endif
-      for (const char* serializer : {"json", "msgpack", "cbor"})
-        cases.push_back({router, transport, serializer});
-    }
-  }
-  return cases;
-}
-
-INSTANTIATE_TEST_SUITE_P(Routers, Routing, ::testing::ValuesIn(every_case()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return info.param.router + "_" + transport_name(info.param.transport) +
-                                  "_" + info.param.serializer;
-                         });
+INSTANTIATE_TEST_SUITE_P(Routers, Routing, ::testing::ValuesIn(test::every_router_case()),
+                         test::router_case_name);
 
 // A router of its own, ended under live sessions on every plain transport it offers: a caller
 // with a call pending, the callee holding that call's invocation, and a subscriber.

@@ -124,15 +124,7 @@ class RouterTest : public test::LoopTest {
   std::unique_ptr<Connection> connection_;
 };
 
-struct Case {
-  std::string router;
-  Transport transport;
-  std::string serializer;
-};
-
-void PrintTo(const Case& c, std::ostream* out) {
-  *out << c.router << " " << transport_name(c.transport) << " " << c.serializer;
-}
+using Case = test::RouterCase;
 
 class EveryTransport : public RouterTest, public ::testing::WithParamInterface<Case> {};
 
@@ -212,34 +204,8 @@ TEST_P(EveryTransport, HelloWelcomeGoodbyeAndACleanClose) {
   EXPECT_LE(recorder_.lost, 1);
 }
 
-std::vector<Case> every_case() {
-  std::vector<Case> cases;
-  const std::map<std::string, std::vector<Transport>> offered = {
-      {"crossbar",
-       {Transport::websocket, Transport::websocket_tls, Transport::websocket_unix,
-        Transport::rawsocket, Transport::rawsocket_tls, Transport::rawsocket_unix}},
-      // No websocket_unix: nexusd cannot serve WebSocket on a Unix socket.
-      {"nexus",
-       {Transport::websocket, Transport::websocket_tls, Transport::rawsocket,
-        Transport::rawsocket_tls, Transport::rawsocket_unix}},
-  };
-  for (const auto& [router, transports] : offered) {
-    for (Transport transport : transports) {
-#ifndef UVWAMP_HAVE_TLS
-      if (is_tls(transport)) continue;  // this build has no TLS
-#endif
-      for (const char* serializer : {"json", "msgpack", "cbor"})
-        cases.push_back({router, transport, serializer});
-    }
-  }
-  return cases;
-}
-
-INSTANTIATE_TEST_SUITE_P(Routers, EveryTransport, ::testing::ValuesIn(every_case()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return info.param.router + "_" + transport_name(info.param.transport) +
-                                  "_" + info.param.serializer;
-                         });
+INSTANTIATE_TEST_SUITE_P(Routers, EveryTransport, ::testing::ValuesIn(test::every_router_case()),
+                         test::router_case_name);
 
 #ifdef UVWAMP_HAVE_TLS
 
