@@ -564,8 +564,9 @@ int uvwamp_options_add_auth_ticket_cb(uvwamp_options* options, uvwamp_secret_cb 
 int uvwamp_options_add_auth_wampcra(uvwamp_options* options, const void* secret, size_t len);
 int uvwamp_options_add_auth_wampcra_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
                                        void* user_data);
-/* "wamp-scram" and Crossbar's "scram": SCRAM-SHA-256 with the router's KDF (argon2id or
- * pbkdf2); the router's proof in WELCOME is checked. The key derivation runs off the loop. */
+/* "scram", SCRAM-SHA-256 as Crossbar.io and autobahn-python speak it, with the router's KDF
+ * (argon2id or pbkdf2); the router's proof in WELCOME is checked. The key derivation runs off
+ * the loop. (The spec's "wamp-scram" dialect is offered by the C++ API: auth::ScramOptions.) */
 int uvwamp_options_add_auth_scram(uvwamp_options* options, const void* password, size_t len);
 int uvwamp_options_add_auth_scram_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
                                      void* user_data);
