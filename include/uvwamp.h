@@ -566,10 +566,15 @@ int uvwamp_options_add_auth_wampcra_cb(uvwamp_options* options, uvwamp_secret_cb
                                        void* user_data);
 /* "scram", SCRAM-SHA-256 as Crossbar.io and autobahn-python speak it, with the router's KDF
  * (argon2id or pbkdf2); the router's proof in WELCOME is checked. The key derivation runs off
- * the loop. (The spec's "wamp-scram" dialect is offered by the C++ API: auth::ScramOptions.) */
+ * the loop. */
 int uvwamp_options_add_auth_scram(uvwamp_options* options, const void* password, size_t len);
 int uvwamp_options_add_auth_scram_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
                                      void* user_data);
+/* "wamp-scram", SCRAM in the spec's dialect (see docs/auth-scram.md for how it differs);
+ * Crossbar.io refuses a HELLO that offers it. */
+int uvwamp_options_add_auth_wamp_scram(uvwamp_options* options, const void* password, size_t len);
+int uvwamp_options_add_auth_wamp_scram_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
+                                          void* user_data);
 
 /* An Ed25519 private key for "cryptosign". Keys are plain data: they may be loaded and used on
  * any thread, one thread per key at a time. */

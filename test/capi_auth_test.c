@@ -389,6 +389,16 @@ static void test_wrong_ticket_is_the_routers_error(void) {
   CHECK(strstr(a.message, "not-the-ticket") == NULL);
 }
 
+/* Crossbar knows SCRAM only as "scram": its refusal names the method that went out. */
+static void test_the_specs_scram_is_offered_by_its_own_name(void) {
+  struct attempt a = {.what = "wamp-scram"};
+  uvwamp_options* options = auth_options(ws_auth_url, "scram-user");
+  CHECK_INT(uvwamp_options_add_auth_wamp_scram(options, "scram-password", 14), 0);
+  run_join(&a, options);
+  CHECK_INT(a.code, UVWAMP_EWAMP);
+  CHECK(strstr(a.message, "invalid authmethod \"wamp-scram\"") != NULL);
+}
+
 static void test_failing_secret_callback(void) {
   struct attempt a = {.what = "a secret callback that fails"};
   uvwamp_options* options = auth_options(ws_auth_url, "ticket-user");
@@ -449,6 +459,7 @@ int main(void) {
   test_cryptosign_from_seed_bytes_over_rawsocket();
   test_methods_offered_in_the_order_added();
   test_wrong_ticket_is_the_routers_error();
+  test_the_specs_scram_is_offered_by_its_own_name();
   test_failing_secret_callback();
   test_reply_never_answered();
   test_channel_binding_needs_tls();

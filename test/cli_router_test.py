@@ -421,6 +421,17 @@ class AuthenticationTests:
         )
         self.assert_called_as(done, scram["authid"])
 
+    def test_the_specs_scram_is_offered_by_its_own_name(self):
+        # Crossbar knows SCRAM only as "scram" and refuses a HELLO naming "wamp-scram": the
+        # refusal shows which name went out.
+        scram = self.principals["scram_argon2id"]
+        password = self.secret_file("password", scram["password"])
+        done = self.authenticated_call(
+            "--authid", scram["authid"], "--wamp-scram-password-file", password
+        )
+        self.assertEqual(done.returncode, 4, done.stderr)
+        self.assertIn(b'invalid authmethod "wamp-scram"', done.stderr)
+
     def test_cryptosign_key_from_a_seed_file(self):
         cryptosign = self.principals["cryptosign"]
         key = self.secret_file("seed", cryptosign["private_key"])

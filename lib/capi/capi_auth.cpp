@@ -214,6 +214,10 @@ std::shared_ptr<uvwamp::Authenticator> scram_method(uvwamp::SecretSource passwor
   return uvwamp::auth::scram(std::move(password));
 }
 
+std::shared_ptr<uvwamp::Authenticator> wamp_scram_method(uvwamp::SecretSource password) {
+  return uvwamp::auth::scram(std::move(password), {uvwamp::auth::ScramDialect::spec});
+}
+
 int uvwamp_options_add_auth_scram(uvwamp_options* options, const void* password, size_t len) {
   return add_method_with_secret(options, scram_method, password, len);
 }
@@ -221,6 +225,15 @@ int uvwamp_options_add_auth_scram(uvwamp_options* options, const void* password,
 int uvwamp_options_add_auth_scram_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
                                      void* user_data) {
   return add_method_with_callback(options, scram_method, fetch, user_data);
+}
+
+int uvwamp_options_add_auth_wamp_scram(uvwamp_options* options, const void* password, size_t len) {
+  return add_method_with_secret(options, wamp_scram_method, password, len);
+}
+
+int uvwamp_options_add_auth_wamp_scram_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
+                                          void* user_data) {
+  return add_method_with_callback(options, wamp_scram_method, fetch, user_data);
 }
 
 int uvwamp_signing_key_load(const char* path, const void* passphrase, size_t passphrase_len,

@@ -39,10 +39,15 @@ std::shared_ptr<Authenticator> crossbar_scram(SecretSource password) {
   return auth::scram(std::move(password));
 }
 
+std::shared_ptr<Authenticator> spec_scram(SecretSource password) {
+  return auth::scram(std::move(password), {auth::ScramDialect::spec});
+}
+
 const SecretOption secret_options[] = {
     {"--ticket-file", "--ticket-env", "ticket", auth::ticket},
     {"--wampcra-secret-file", "--wampcra-secret-env", "wampcra", auth::wampcra},
     {"--scram-password-file", "--scram-password-env", "scram", crossbar_scram},
+    {"--wamp-scram-password-file", "--wamp-scram-password-env", "wamp-scram", spec_scram},
 };
 
 const SecretOption* find_secret_option(const std::string& option) {
