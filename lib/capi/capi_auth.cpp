@@ -145,6 +145,15 @@ void answer(uvwamp_secret_reply* reply, uvwamp::Result<Secret, std::string> resu
   }
 }
 
+// Crossbar's dialect, the default of auth::scram.
+std::shared_ptr<uvwamp::Authenticator> scram_method(uvwamp::SecretSource password) {
+  return uvwamp::auth::scram(std::move(password));
+}
+
+std::shared_ptr<uvwamp::Authenticator> wamp_scram_method(uvwamp::SecretSource password) {
+  return uvwamp::auth::scram(std::move(password), {uvwamp::auth::ScramDialect::spec});
+}
+
 }  // namespace
 
 extern "C" {
@@ -207,15 +216,6 @@ int uvwamp_options_add_auth_wampcra(uvwamp_options* options, const void* secret,
 int uvwamp_options_add_auth_wampcra_cb(uvwamp_options* options, uvwamp_secret_cb fetch,
                                        void* user_data) {
   return add_method_with_callback(options, uvwamp::auth::wampcra, fetch, user_data);
-}
-
-// Crossbar's dialect, the default of auth::scram.
-std::shared_ptr<uvwamp::Authenticator> scram_method(uvwamp::SecretSource password) {
-  return uvwamp::auth::scram(std::move(password));
-}
-
-std::shared_ptr<uvwamp::Authenticator> wamp_scram_method(uvwamp::SecretSource password) {
-  return uvwamp::auth::scram(std::move(password), {uvwamp::auth::ScramDialect::spec});
 }
 
 int uvwamp_options_add_auth_scram(uvwamp_options* options, const void* password, size_t len) {
