@@ -39,8 +39,28 @@ cp "$root/fuzz/seeds.jsonl" "$corpus/session/seed_messages"
 # libFuzzer finds quickly from the magic octets and prefixes in the engines' comparisons.
 mkdir -p "$corpus/rawsocket" "$corpus/websocket"
 
+# Key files start from ones the real tools make, where they are installed.
+mkdir -p "$corpus/signing_key"
+keys=$(mktemp -d)
+if command -v ssh-keygen >/dev/null; then
+  ssh-keygen -q -t ed25519 -N '' -f "$keys/openssh" && cp "$keys/openssh" "$corpus/signing_key/"
+  ssh-keygen -q -t ed25519 -N 'pass' -a 2 -f "$keys/openssh_encrypted" &&
+    cp "$keys/openssh_encrypted" "$corpus/signing_key/"
+fi
+if command -v puttygen >/dev/null; then
+  puttygen -q -t ed25519 -o "$corpus/signing_key/putty3.ppk" --new-passphrase /dev/null </dev/null || true
+  puttygen -q -t ed25519 -o "$corpus/signing_key/putty2.ppk" --ppk-param version=2 \
+    --new-passphrase /dev/null </dev/null || true
+fi
+if command -v openssl >/dev/null; then
+  openssl genpkey -algorithm ed25519 -out "$corpus/signing_key/pkcs8.pem" 2>/dev/null || true
+  openssl pkey -in "$corpus/signing_key/pkcs8.pem" -outform DER -out "$corpus/signing_key/pkcs8.der" \
+    2>/dev/null || true
+fi
+rm -rf "$keys"
+
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in json_decode msgpack_decode cbor_decode message rawsocket websocket session; do
+for target in json_decode msgpack_decode cbor_decode message rawsocket websocket session signing_key; do
   echo "fuzz: $target for ${seconds}s"
   # 17 MiB holds every allocation to the largest message a framing accepts (16 MiB) plus a little.
   "$build/fuzz/${target}_fuzz" -max_total_time="$seconds" -malloc_limit_mb=17 -rss_limit_mb=2048 -max_len=65536 \
