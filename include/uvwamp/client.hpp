@@ -60,19 +60,19 @@ namespace uvwamp {
 // Why a request failed. Each code but wamp_error is a local reason, with the WAMP-style URI
 // given in WampError::uri.
 enum class client_errc {
-  wamp_error = 1,      // the router or the callee answered with ERROR or ABORT; see `uri`
-  not_joined,          // uvwamp.error.not_joined: no session was open for the request
-  already_joined,      // uvwamp.error.already_joined: join() while joining or joined
-  session_ended,       // uvwamp.error.session_ended: the session ended before the answer came
-  transport_lost,      // uvwamp.error.transport_lost: the connection to the router ended
-  closed,              // uvwamp.error.closed: close() or the destructor ended the request
-  protocol_violation,  // wamp.error.protocol_violation: the router broke the protocol
-  invalid_argument,    // wamp.error.invalid_uri or uvwamp.error.invalid_argument: the request
-                       // cannot be sent as given (a bad URI, a payload the serializer cannot
-                       // write, a message over the size limit or with no room
-                       // left in the write queue, a stale handle)
-  connect_failed,      // uvwamp.error.connect_failed: no URL could be connected to
-  timed_out,           // uvwamp.error.timeout: the router did not answer in time
+  wamp_error = 1,         // the router or the callee answered with ERROR or ABORT; see `uri`
+  not_joined,             // uvwamp.error.not_joined: no session was open for the request
+  already_joined,         // uvwamp.error.already_joined: join() while joining or joined
+  session_ended,          // uvwamp.error.session_ended: the session ended before the answer came
+  transport_lost,         // uvwamp.error.transport_lost: the connection to the router ended
+  closed,                 // uvwamp.error.closed: close() or the destructor ended the request
+  protocol_violation,     // wamp.error.protocol_violation: the router broke the protocol
+  invalid_argument,       // wamp.error.invalid_uri or uvwamp.error.invalid_argument: the request
+                          // cannot be sent as given (a bad URI, a payload the serializer cannot
+                          // write, a message over the size limit or with no room
+                          // left in the write queue, a stale handle)
+  connect_failed,         // uvwamp.error.connect_failed: no URL could be connected to
+  timed_out,              // uvwamp.error.timeout: the router did not answer in time
   authentication_failed,  // wamp.error.authentication_failed: this client could not or would
                           // not authenticate (no secret, a challenge it cannot answer, a
                           // router that failed to prove itself); see auth.hpp
