@@ -581,8 +581,8 @@ int uvwamp_options_add_auth_wamp_scram_cb(uvwamp_options* options, uvwamp_secret
 typedef struct uvwamp_signing_key uvwamp_signing_key;
 
 enum {
-  UVWAMP_SIGNING_KEY_SEED_SIZE = 32,  /* bytes of an Ed25519 seed (the private key) */
-  UVWAMP_PUBLIC_KEY_HEX_SIZE = 65     /* 64 hex digits and a NUL */
+  UVWAMP_SIGNING_KEY_SEED_SIZE = 32, /* bytes of an Ed25519 seed (the private key) */
+  UVWAMP_PUBLIC_KEY_HEX_SIZE = 65    /* 64 hex digits and a NUL */
 };
 
 /* Reads and parses the key file at `path`: an OpenSSH private key (from ssh-keygen -t ed25519),
