@@ -44,6 +44,7 @@ using test::is_tls;
 using test::Routers;
 using test::Transport;
 using test::transport_name;
+using test::url_of;
 using test::why;
 
 ::testing::Environment* const routers_environment =
@@ -265,6 +266,34 @@ TEST_P(Authenticating, AKeyFileLoadsAndJoins) {
   EXPECT_EQ(key->public_key_hex(), principals::cryptosign::kPublicKey);
   expect_joins_as(options(text(principals::cryptosign::kAuthid), {auth::cryptosign(*key)}),
                   text(principals::cryptosign::kAuthid), "cryptosign");
+}
+
+// The listeners without authentication admit anonymous only: a method they do not configure is
+// passed over, and anonymous offered last is the fallback.
+TEST_P(Authenticating, AnonymousOfferedLastIsTheFallbackWhereNothingElseIsConfigured) {
+  const std::string open_url = url_of(*endpoints_, GetParam());
+  ASSERT_FALSE(open_url.empty());
+  ClientOptions fallback = options(text(principals::ticket::kAuthid),
+                                   {auth::ticket(principals::ticket::kTicket), auth::anonymous()});
+  fallback.urls = {open_url};
+  Client& client = add_client(fallback);
+  auto joined = join(client);
+  ASSERT_TRUE(joined.ok()) << why(joined);
+  EXPECT_EQ(joined->authmethod, "anonymous");
+  EXPECT_EQ(joined->authrole, "anonymous");
+
+  ClientOptions ticket_only =
+      options(text(principals::ticket::kAuthid), {auth::ticket(principals::ticket::kTicket)});
+  ticket_only.urls = {open_url};
+  Client& refused = add_client(ticket_only);
+  auto refusal = join(refused);
+  ASSERT_FALSE(refusal.ok());
+  EXPECT_EQ(refusal.error().uri, "wamp.error.no_auth_method") << refusal.error().message;
+
+  // The same list on the authenticating listener joins with the ticket.
+  expect_joins_as(options(text(principals::ticket::kAuthid),
+                          {auth::ticket(principals::ticket::kTicket), auth::anonymous()}),
+                  text(principals::ticket::kAuthid), "ticket");
 }
 
 INSTANTIATE_TEST_SUITE_P(Crossbar, Authenticating,
