@@ -140,14 +140,9 @@ bool AuthCommandLine::apply(const std::string& option, const std::string& value)
   } else if (option == "--authrole") {
     authrole_ = value;
   } else if (option == "--authextra") {
-    std::optional<Value> extra = parse_json_argument(verb_, "--authextra", value);
+    std::optional<Value::Object> extra = parse_json_object_argument(verb_, "--authextra", value);
     if (!extra) return false;
-    Value::Object* object = extra->if_object();
-    if (object == nullptr) {
-      return usage_error(
-          verb_, std::string("--authextra must be a JSON object, got ") + extra->type_name());
-    }
-    authextra_ = std::move(*object);
+    authextra_ = std::move(*extra);
   } else if (option == "--anonymous") {
     return offer(option, "anonymous", auth::anonymous());
   } else if (option == "--channel-binding") {

@@ -197,6 +197,18 @@ std::optional<Value> parse_json_argument(const char* verb, const std::string& wh
   return std::move(value).value();
 }
 
+std::optional<Value::Object> parse_json_object_argument(const char* verb, const std::string& what,
+                                                        const std::string& text) {
+  std::optional<Value> value = parse_json_argument(verb, what, text);
+  if (!value) return std::nullopt;
+  Value::Object* object = value->if_object();
+  if (object == nullptr) {
+    usage_error(verb, what + " must be a JSON object, got " + value->type_name());
+    return std::nullopt;
+  }
+  return std::move(*object);
+}
+
 std::function<bool(const std::string& arg)> uri_then_json_arguments(const char* verb,
                                                                     UriAndPayload& into) {
   return [verb, &into](const std::string& arg) {
@@ -214,13 +226,9 @@ std::function<bool(const std::string& arg)> uri_then_json_arguments(const char* 
 
 VerbOption kwargs_option(const char* verb, Value::Object& into) {
   return {{"--kwargs"}, VerbOption::Takes::value, [verb, &into](std::vector<std::string> values) {
-            std::optional<Value> value = parse_json_argument(verb, "--kwargs", values[0]);
-            if (!value) return false;
-            Value::Object* object = value->if_object();
-            if (object == nullptr) {
-              return usage_error(
-                  verb, std::string("--kwargs must be a JSON object, got ") + value->type_name());
-            }
+            std::optional<Value::Object> object =
+                parse_json_object_argument(verb, "--kwargs", values[0]);
+            if (!object) return false;
             into = std::move(*object);
             return true;
           }};

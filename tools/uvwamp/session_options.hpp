@@ -68,6 +68,9 @@ bool usage_error(const char* verb, const std::string& message);
 // the error ("argument 2", "--kwargs"); nullopt after printing the error.
 std::optional<Value> parse_json_argument(const char* verb, const std::string& what,
                                          const std::string& text);
+// Likewise, for an option whose value must be a JSON object ("--kwargs", "--authextra").
+std::optional<Value::Object> parse_json_object_argument(const char* verb, const std::string& what,
+                                                        const std::string& text);
 
 // One line of JSON for a value, binary in WAMP's form; an error when the value has no JSON form
 // (an integer above INT64_MAX, a NaN).
