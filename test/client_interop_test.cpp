@@ -21,7 +21,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "fixture/router.hpp"
+#include "fixture/router_environment.hpp"
 #include "interop/client_test_support.hpp"
 
 // Set by test/meson.build.
@@ -46,48 +46,12 @@ using test::describe;
 using test::EventLog;
 using test::make_event_log;
 using test::record_into;
-using test::RouterProcess;
 using test::succeeded;
 using test::why;
 
-// Both routers, started once for the binary.
-class Routers : public ::testing::Environment {
- public:
-  void SetUp() override {
-    for (const char* name : {"crossbar", "nexus"})
-      started_.emplace(name, RouterProcess::start(name));
-  }
-
-  void TearDown() override {
-    for (auto& [name, router] : started_) {
-      if (router.ok()) {
-        const Status stopped = router.value().stop();
-        EXPECT_TRUE(stopped.ok()) << name << ": " << stopped.error().message;
-      }
-    }
-    started_.clear();
-  }
-
-  // The router, or nullptr after a test failure that says why it is missing.
-  static const test::RouterEndpoints* endpoints(const std::string& name) {
-    auto found = instance->started_.find(name);
-    if (found == instance->started_.end() || !found->second.ok()) {
-      ADD_FAILURE() << name << " could not be started"
-                    << (found == instance->started_.end() ? std::string()
-                                                          : ": " + found->second.error().message);
-      return nullptr;
-    }
-    return &found->second.value().endpoints();
-  }
-
-  static Routers* instance;
-
- private:
-  std::map<std::string, Result<RouterProcess>> started_;
-};
-
-Routers* Routers::instance =
-    static_cast<Routers*>(::testing::AddGlobalTestEnvironment(new Routers));
+// GoogleTest owns the environment; registered before main() runs, as gtest_main has it.
+::testing::Environment* const routers_environment =
+    ::testing::AddGlobalTestEnvironment(new test::Routers);
 
 // peer.py as a child process on the loop: its stdin a pipe we only ever close, its stdout a pipe
 // we read lines from, its stderr the test's.
@@ -267,7 +231,7 @@ class Interop : public test::ClientTest, public ::testing::WithParamInterface<Ca
  protected:
   void SetUp() override {
     ClientTest::SetUp();
-    const test::RouterEndpoints* endpoints = Routers::endpoints(GetParam().router);
+    const test::RouterEndpoints* endpoints = test::Routers::endpoints(GetParam().router);
     ASSERT_NE(endpoints, nullptr);
     url_ = GetParam().transport == Transport::websocket ? endpoints->websocket_url
                                                         : endpoints->rawsocket_url;
