@@ -1,4 +1,4 @@
-#include <uvwamp/client.hpp>
+#include <uvwamp/rpc.hpp>
 
 #include <utility>
 

@@ -4,7 +4,7 @@
 // Internal to the library (not installed).
 #pragma once
 
-#include <uvwamp/client.hpp>
+#include <uvwamp/rpc.hpp>
 #include <uvwamp/value.hpp>
 
 #include <memory>

@@ -48,7 +48,10 @@
 #pragma once
 
 #include <uvwamp/auth.hpp>
-#include <uvwamp/client.hpp>
+#include <uvwamp/pubsub.hpp>
+#include <uvwamp/rpc.hpp>
+#include <uvwamp/session_info.hpp>
+#include <uvwamp/wamp_error.hpp>
 #include <uvwamp/result.hpp>
 #include <uvwamp/value.hpp>
 

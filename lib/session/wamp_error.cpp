@@ -1,4 +1,4 @@
-#include <uvwamp/client.hpp>
+#include <uvwamp/wamp_error.hpp>
 
 #include <string>
 #include <utility>
