@@ -1,7 +1,11 @@
 // Session: the WAMP session state machine of a client, with no I/O. Messages from the router go
 // in through receive(); messages for the router go out through Link::send(); requests complete
-// through the handlers the public API defines (client.hpp). It plays Caller, Callee, Publisher
-// and Subscriber of the Basic Profile.
+// through the handlers of the public vocabulary (rpc.hpp, pubsub.hpp, session_info.hpp). It plays
+// Caller, Callee, Publisher and Subscriber of the Basic Profile.
+//
+// Its parts, one file each: the core (state, epoch, request ids, sending, the ways an epoch
+// ends: session_core.hpp) and the roles it drives, each with its own records: establishing
+// (HELLO, authentication, WELCOME), caller, callee, publisher and subscriber.
 //
 // States (one enum, State):
 //   closed --join()--> establishing --WELCOME--> established --leave()--> leaving --GOODBYE-->
@@ -42,33 +46,25 @@
 // sends ABORT wamp.error.authentication_failed and join() fails with
 // client_errc::authentication_failed. Secrets go out only in AUTHENTICATE, whose copy is wiped
 // once the Link took it.
-//
-// Room for what comes next: progressive results, cancel and INTERRUPT add fields to the call and
-// invocation tables; timeouts come from the owner through end()-like calls with injected time.
 #pragma once
 
 #include <uvwamp/auth.hpp>
 #include <uvwamp/pubsub.hpp>
+#include <uvwamp/result.hpp>
 #include <uvwamp/rpc.hpp>
 #include <uvwamp/session_info.hpp>
-#include <uvwamp/wamp_error.hpp>
-#include <uvwamp/result.hpp>
 #include <uvwamp/value.hpp>
+#include <uvwamp/wamp_error.hpp>
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
-#include <vector>
 
 #include "message/message.hpp"
+#include "session/session_errors.hpp"
 
 namespace uvwamp {
-
-// A WampError for a local reason: `code` with the URI client_errc gives it and `message`.
-WampError local_error(client_errc code, std::string message);
 
 class Session {
  public:
@@ -102,8 +98,8 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  State state() const noexcept { return state_; }
-  std::uint64_t epoch() const noexcept { return epoch_; }
+  State state() const noexcept;
+  std::uint64_t epoch() const noexcept;
 
   // Sends HELLO for `realm` with the four roles and only the features implemented, what `auth`
   // offers, and `extra_details`. Completes on WELCOME (SessionInfo's url and serializer are the
@@ -136,16 +132,9 @@ class Session {
   void end(const WampError& why);
 
  private:
-  // Defined in session.cpp; the tables of pending requests, subscriptions, registrations and
-  // invocations, and the invocation answerer of the current epoch.
-  struct Tables;
-
-  Link& link_;
-  Listener& listener_;
-  AuthContext& auth_context_;
-  State state_ = State::closed;
-  std::uint64_t epoch_ = 0;
-  std::unique_ptr<Tables> tables_;
+  // The core and the roles; defined in session.cpp.
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
 };
 
 }  // namespace uvwamp

@@ -1,9 +1,10 @@
 #include <uvwamp/wamp_error.hpp>
 
+#include <optional>
 #include <string>
 #include <utility>
 
-#include "session/session.hpp"
+#include "session/session_errors.hpp"
 
 namespace uvwamp {
 namespace {
@@ -70,6 +71,18 @@ const char* local_uri(client_errc code) noexcept {
   return "wamp.error.runtime_error";
 }
 
+// The text a router or callee gave with an error: a string first argument, or a "message".
+std::optional<std::string> error_text(const Value::Array& args, const Value::Object& kwargs) {
+  if (!args.empty()) {
+    if (const std::string* text = args.front().if_string()) return *text;
+  }
+  auto message = kwargs.find("message");
+  if (message != kwargs.end()) {
+    if (const std::string* text = message->second.if_string()) return *text;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const std::error_category& client_category() noexcept {
@@ -87,6 +100,32 @@ WampError local_error(client_errc code, std::string message) {
   error.uri = local_uri(code);
   error.message = std::move(message);
   return error;
+}
+
+WampError remote_error(std::string sentence, std::string uri, Value::Array args,
+                       Value::Object kwargs, Value::Object details) {
+  sentence += ": " + uri;
+  if (auto text = error_text(args, kwargs)) sentence += " (" + *text + ")";
+  if (auto text = error_text({}, details)) sentence += " (" + *text + ")";
+  WampError error;
+  error.code = client_errc::wamp_error;
+  error.uri = std::move(uri);
+  error.message = std::move(sentence);
+  error.args = std::move(args);
+  error.kwargs = std::move(kwargs);
+  error.details = std::move(details);
+  return error;
+}
+
+WampError invalid_uri(std::string_view what, std::string_view uri) {
+  WampError error = local_error(client_errc::invalid_argument,
+                                "'" + std::string(uri) + "' is not a valid " + std::string(what));
+  error.uri = "wamp.error.invalid_uri";
+  return error;
+}
+
+std::string describe_request(msg::Type type, const std::string& uri) {
+  return std::string(msg::type_name(type)) + " " + uri;
 }
 
 }  // namespace uvwamp

@@ -1,0 +1,148 @@
+// SessionCore: what the parts of the session share. The state and the epoch, the request ids,
+// sending, deferring, running handlers, and the ways an epoch ends: leave() and the router's
+// GOODBYE, ABORT, a protocol violation, or the owner's end(). Each role (establishing, caller,
+// callee, publisher, subscriber) is a SessionRole that keeps its own records and gives them up
+// when the epoch ends.
+// Internal to the library (not installed).
+#pragma once
+
+#include <uvwamp/session_info.hpp>
+#include <uvwamp/wamp_error.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "message/message.hpp"
+#include "session/session.hpp"
+#include "session/session_errors.hpp"
+
+namespace uvwamp {
+
+// Completions taken out of the tables, run once the tables are consistent again: a handler may
+// call back into the session, so none runs while a table is half updated.
+using Callbacks = std::vector<std::function<void()>>;
+
+// One role of the session. What it holds belongs to one epoch.
+class SessionRole {
+ public:
+  // The epoch ended, or the session was left: drop every record, so that nothing of the epoch
+  // can be answered any more, and add the completions of what was pending, failed with `why`.
+  virtual void end_epoch(const WampError& why, Callbacks& completions) = 0;
+
+ protected:
+  ~SessionRole() = default;
+};
+
+class SessionCore {
+ public:
+  using State = Session::State;
+
+  SessionCore(Session::Link& link, Session::Listener& listener)
+      : link_(link), listener_(listener) {}
+
+  // The roles, whose records end with each epoch, in the order their completions run.
+  void add_role(SessionRole& role) { roles_.push_back(&role); }
+
+  State state() const noexcept { return state_; }
+  std::uint64_t epoch() const noexcept { return epoch_; }
+  bool established() const noexcept { return state_ == State::established; }
+
+  // A new epoch, establishing, with request ids from 1 again.
+  void start_epoch();
+  void establish() { state_ = State::established; }
+
+  // -- sending
+
+  // Queues one message; the error, for the request that sent it, when it cannot go out.
+  std::optional<WampError> send(const msg::Message& message);
+
+  // Sends the request `build(id)` makes for the next request id. The id is used up, and
+  // returned, only when the request went out.
+  template <class Build>
+  WampResult<Id> send_request(Build&& build) {
+    const Id id = next_request_;
+    if (auto failed = send(build(id))) return std::move(*failed);
+    next_request_ = next_request_ == msg::max_id ? 1 : next_request_ + 1;
+    return id;
+  }
+
+  // -- completing
+
+  void defer(std::function<void()> task) { link_.defer(std::move(task)); }
+
+  template <class Handler, class Outcome>
+  static void complete(Handler& handler, Outcome&& outcome) {
+    if (handler) handler(std::forward<Outcome>(outcome));
+  }
+
+  template <class Handler, class Outcome>
+  static std::function<void()> completion(Handler handler, Outcome outcome) {
+    return [handler = std::move(handler), outcome = std::move(outcome)]() mutable {
+      complete(handler, std::move(outcome));
+    };
+  }
+
+  template <class Handler, class Outcome>
+  void complete_later(Handler handler, Outcome outcome) {
+    defer(completion(std::move(handler), std::move(outcome)));
+  }
+
+  static void run(Callbacks& callbacks);
+
+  // True when established; else `handler` fails later with not_joined.
+  template <class Handler>
+  bool refuse_unless_joined(Handler& handler) {
+    if (established()) return true;
+    complete_later(std::move(handler),
+                   local_error(client_errc::not_joined, "no session is established"));
+    return false;
+  }
+
+  // -- ending
+
+  // Ends the epoch: the state is closed, no role holds anything of it any more, and the
+  // returned completions fail what was pending (join() first, leave() last) with `why`.
+  Callbacks end_epoch(const WampError& why);
+  // Ends the epoch with `why` for whatever was pending, telling nobody else.
+  void run_ending(const WampError& why);
+  // The router broke the protocol: ABORT saying `what`, and the epoch ends; the Listener is
+  // told.
+  void violation(const std::string& what);
+  // The router ended an established session with GOODBYE or ABORT.
+  void ended_by_router(const WampError& why);
+
+  void leave(std::string reason, LeaveHandler handler);
+  void on(msg::Goodbye& goodbye);
+  void on(msg::Abort& abort);
+  // While leaving only GOODBYE and ABORT count.
+  void receive_while_leaving(msg::Message& message);
+
+ private:
+  Session::Link& link_;
+  Session::Listener& listener_;
+  std::vector<SessionRole*> roles_;
+  State state_ = State::closed;
+  std::uint64_t epoch_ = 0;
+  Id next_request_ = 1;
+  LeaveHandler on_left_;
+};
+
+// Takes the request `id` out of `table`, a map of pending requests by id; nullopt when it holds
+// none.
+template <class Table>
+std::optional<typename Table::mapped_type> take_pending(Table& table, Id id) {
+  auto found = table.find(id);
+  if (found == table.end()) return std::nullopt;
+  typename Table::mapped_type taken = std::move(found->second);
+  table.erase(found);
+  return taken;
+}
+
+// "ERROR for CALL request 7, which is no pending CALL": the sentence of a protocol violation.
+std::string no_pending(msg::Type answer, Id request, msg::Type request_type);
+
+}  // namespace uvwamp
