@@ -24,6 +24,7 @@ class Link : public Session::Link {
     return json_serializer().encode(msg::build_message(message), bytes);
   }
   void defer(std::function<void()> task) override { tasks.push_back(std::move(task)); }
+  TimePoint now() const override { return time; }
   void run_deferred() {
     while (!tasks.empty()) {
       std::function<void()> task = std::move(tasks.front());
@@ -32,11 +33,13 @@ class Link : public Session::Link {
     }
   }
   std::deque<std::function<void()>> tasks;
+  TimePoint time;
 };
 
 class Listener : public Session::Listener {
  public:
   void on_session_ended(const WampError&) override {}
+  void on_handler_exception(std::exception_ptr) override {}
 };
 
 class InlineAuthContext : public AuthContext {

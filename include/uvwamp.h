@@ -86,12 +86,16 @@ enum {
   UVWAMP_ECLOSED = -10,       /* the client was closed */
   UVWAMP_EPROTOCOL = -11,     /* the router broke the WAMP protocol */
   UVWAMP_ECONNECT = -12,      /* no URL could be connected to */
-  UVWAMP_ETIMEDOUT = -13,     /* the router did not answer in time */
+  UVWAMP_ETIMEDOUT = -13,     /* the router did not answer in time; for a call, its timeout
+                                 passed (the URI is then wamp.error.timeout) */
   UVWAMP_EALREADY = -14,      /* the invocation was already answered */
   UVWAMP_EINTERNAL = -15,     /* a failure inside uvwamp that none of the above describes */
   UVWAMP_ENOTSENT = -16,      /* an invocation's answer did not go to the router */
   UVWAMP_EAUTH = -17,         /* this client could not authenticate (see "Authentication") */
-  UVWAMP_EKEY = -18           /* a signing key could not be loaded; a sentence says why */
+  UVWAMP_EKEY = -18,          /* a signing key could not be loaded; a sentence says why */
+  UVWAMP_ECANCELED = -19,     /* the call was canceled (uvwamp_client_cancel), here, at the
+                                 router or at the callee; the URI is wamp.error.canceled */
+  UVWAMP_ENOTSUP = -20        /* the router does not announce a feature the request needs */
 };
 
 /* A sentence for the code ("invalid argument"); "unknown error" for a code not listed above.

@@ -14,9 +14,10 @@
 //   uv_run(loop, UV_RUN_DEFAULT);
 //
 // The client plays the four WAMP roles, Caller, Callee, Publisher and Subscriber, of the Basic
-// Profile. join() connects to the first of ClientOptions::urls that answers and opens a session
-// in the realm; leave() ends the session and closes the connection, after which join() may open
-// another; close() ends everything for good.
+// Profile, and the Advanced Profile's RPC features (rpc.hpp, docs/rpc.md). join() connects to the
+// first of ClientOptions::urls that answers and opens a session in the realm; leave() ends the
+// session and closes the connection, after which join() may open another; close() ends everything
+// for good.
 //
 // Threading: the client lives on the loop's thread. Every call and every callback happens there;
 // the client starts no thread and never blocks the loop.
@@ -27,6 +28,12 @@
 // lost, the client closed, ...; see client_errc). A handler never runs inside the call that
 // made the request, so a request that cannot even be sent still completes on a later turn of
 // the loop. Handlers may call back into the client, including close(), and may destroy it.
+// cancel() and continue_call() are no requests: they act at once and return what came of it.
+//
+// Handlers that throw: an exception never unwinds through libuv. What a handler throws is
+// caught where uvwamp called it and given to ClientOptions::on_handler_exception, and the client
+// goes on as if the handler had returned. An invocation handler that throws is the exception: its
+// caller gets wamp.error.runtime_error with the exception's what() (see InvocationHandler).
 //
 // Ending: when the session ends in a way leave() did not ask for (the router says GOODBYE or
 // ABORT, the connection is lost, the router breaks the protocol), the pending requests complete
@@ -51,6 +58,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -81,6 +89,12 @@ struct ClientOptions {
   std::size_t max_message_size = std::size_t{16} << 20;
   // Who the client says it is and how it proves it (auth.hpp). Default: nothing offered.
   AuthOptions auth;
+  // The timeout of every call whose CallOptions::timeout is nullopt; zero for none (the
+  // default).
+  std::chrono::milliseconds call_timeout{0};
+  // Given what a handler threw, on the loop's thread; the client has caught it and goes on.
+  // Unset, uvwamp writes one line about it to stderr.
+  std::function<void(std::exception_ptr)> on_handler_exception;
 };
 
 namespace detail {
@@ -111,9 +125,24 @@ class Client {
   void set_session_ended_handler(SessionEndedHandler handler);
   bool is_joined() const noexcept;
 
-  void call(std::string procedure, Value::Array args, CallHandler on_result);
-  void call(std::string procedure, Value::Array args, Value::Object kwargs, CallOptions options,
-            CallHandler on_result);
+  // The returned handle names the call for cancel() and continue_call(); it names nothing when
+  // the call failed before it went out (its handler still runs, on a later turn).
+  CallRequest call(std::string procedure, Value::Array args, CallHandler on_result);
+  CallRequest call(std::string procedure, Value::Array args, Value::Object kwargs,
+                   CallOptions options, CallHandler on_result);
+  // Cancels a call in flight: with CANCEL in `mode` where the router announces call_canceling.
+  // skip and killnowait complete the call at once (on a later turn) with client_errc::canceled;
+  // kill waits for the router, whose answer, wamp.error.canceled or the result that won the
+  // race, completes it (Crossbar answers only once the callee did: pair kill with a timeout).
+  // Where the router cannot cancel, the call completes at once and the callee is not told.
+  // A call that is not in flight (completed, canceled, from another session) fails with
+  // invalid_argument, and nothing changes.
+  WampStatus cancel(const CallRequest& call, CancelMode mode = CancelMode::kill);
+  // The next chunk of a call made with CallOptions::progress; `progress` is true while more
+  // follow, and false for the last. Fails, sending nothing, for a call that is not in flight or
+  // whose last chunk went, and when the chunk cannot be sent.
+  WampStatus continue_call(const CallRequest& call, Value::Array args, Value::Object kwargs,
+                           bool progress);
 
   void publish(std::string topic, Value::Array args, PublishHandler on_done);
   void publish(std::string topic, Value::Array args, Value::Object kwargs, PublishOptions options,

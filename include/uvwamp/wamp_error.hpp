@@ -13,8 +13,9 @@
 
 namespace uvwamp {
 
-// Why a request failed. Each code but wamp_error is a local reason, with the WAMP-style URI
-// given in WampError::uri.
+// Why a request failed. wamp_error is an error the router or the callee sent, named by its URI;
+// every other code has the URI given beside it, also where the router or the callee sent it (a
+// call canceled or timed out ends with the same code whoever ended it; the message says who).
 enum class client_errc {
   wamp_error = 1,         // the router or the callee answered with ERROR or ABORT; see `uri`
   not_joined,             // uvwamp.error.not_joined: no session was open for the request
@@ -28,10 +29,16 @@ enum class client_errc {
                           // write, a message over the size limit or with no room
                           // left in the write queue, a stale handle)
   connect_failed,         // uvwamp.error.connect_failed: no URL could be connected to
-  timed_out,              // uvwamp.error.timeout: the router did not answer in time
+  timed_out,              // uvwamp.error.timeout: the router did not answer in time; for a call,
+                          // wamp.error.timeout: its timeout passed (here, at the router or at
+                          // the callee)
   authentication_failed,  // wamp.error.authentication_failed: this client could not or would
                           // not authenticate (no secret, a challenge it cannot answer, a
                           // router that failed to prove itself); see auth.hpp
+  canceled,               // wamp.error.canceled: the call was canceled (Client::cancel), here,
+                          // at the router or at the callee
+  not_supported,          // wamp.error.feature_not_supported: the router does not announce a
+                          // feature the request needs
 };
 
 const std::error_category& client_category() noexcept;

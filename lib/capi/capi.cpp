@@ -125,6 +125,10 @@ int code_of(const std::error_code& code) noexcept {
         return UVWAMP_ETIMEDOUT;
       case client_errc::authentication_failed:
         return UVWAMP_EAUTH;
+      case client_errc::canceled:
+        return UVWAMP_ECANCELED;
+      case client_errc::not_supported:
+        return UVWAMP_ENOTSUP;
     }
   }
   if (code == std::errc::not_enough_memory) return UVWAMP_ENOMEM;

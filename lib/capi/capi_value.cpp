@@ -109,6 +109,10 @@ const char* uvwamp_strerror(int code) {
       return "the client could not authenticate";
     case UVWAMP_EKEY:
       return "the signing key could not be loaded";
+    case UVWAMP_ECANCELED:
+      return "the call was canceled";
+    case UVWAMP_ENOTSUP:
+      return "the router does not support what the request needs";
     default:
       return "unknown error";
   }

@@ -1,6 +1,8 @@
 // Client: the shell around Session. It owns the uv handles and the Connection, tries the URLs
-// in turn, hands the session's messages to the connection and the router's to the session, and
-// runs the session's deferred completions from a uv_idle_t on a later turn of the loop.
+// in turn, hands the session's messages to the connection and the router's to the session,
+// runs the session's deferred completions from a uv_idle_t on a later turn of the loop, and
+// keeps one uv_timer_t armed for the session's next deadline. Every handler it or a deferred
+// task runs is guarded: what one throws is reported (report()) and never reaches libuv.
 //
 // The shared ClientCore outlives the Client when it must: the destructor only starts closing
 // the uv handles, and the core lets go of itself (`self_`) from the last close callback.
@@ -8,7 +10,10 @@
 
 #include <uv.h>
 
+#include <chrono>
+#include <cstdio>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -49,6 +54,11 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   // `closed` through `fail`.
   template <class Request, class Fail>
   void submit(Request&& request, Fail&& fail);
+  // Runs `act` against the session now and returns its outcome; `closed` once close() ran.
+  template <class Act>
+  WampStatus act_now(Act&& act);
+
+  const ClientOptions& options() const noexcept { return options_; }
 
  private:
   enum class Phase {
@@ -62,7 +72,9 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
 
   void defer(std::function<void()> task) override;
   Status send(const msg::Message& message) override;
+  TimePoint now() const override;
   void on_session_ended(const WampError& why) override;
+  void on_handler_exception(std::exception_ptr exception) override;
   void on_message(Value message) override;
   void on_connection_lost(const Error& why) override;
   std::optional<std::vector<std::uint8_t>> tls_unique() const override;
@@ -85,9 +97,17 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   // Runs the tasks due: those queued before this turn, or with `all` every one, including
   // those the tasks add.
   void run_deferred(bool all);
+  // Runs `handler`; what it throws is reported.
+  template <class Handler>
+  void guarded(Handler&& handler) noexcept;
+  void report(std::exception_ptr exception) noexcept;
+  // Arms the deadline timer for the session's next deadline, after anything that may have
+  // changed it.
+  void rearm_deadline_timer();
 
   static void on_idle(uv_idle_t* idle);
   static void on_goodbye_timer(uv_timer_t* timer);
+  static void on_deadline_timer(uv_timer_t* timer);
   static void on_handle_closed(uv_handle_t* handle);
 
   uv_loop_t* loop_;
@@ -116,6 +136,8 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   std::deque<std::function<void()>> deferred_;
   uv_idle_t idle_;
   uv_timer_t goodbye_timer_;
+  uv_timer_t deadline_timer_;
+  std::optional<TimePoint> armed_deadline_;
   int open_handles_ = 0;
   bool handles_closing_ = false;
   std::shared_ptr<ClientCore> self_;
@@ -159,9 +181,11 @@ ClientCore::ClientCore(uv_loop_t* loop, ClientOptions options)
 void ClientCore::start() {
   uv_idle_init(loop_, &idle_);
   uv_timer_init(loop_, &goodbye_timer_);
+  uv_timer_init(loop_, &deadline_timer_);
   idle_.data = this;
   goodbye_timer_.data = this;
-  open_handles_ = 2;
+  deadline_timer_.data = this;
+  open_handles_ = 3;
   self_ = shared_from_this();
 }
 
@@ -174,7 +198,72 @@ void ClientCore::submit(Request&& request, Fail&& fail) {
       return;
     default:
       request(session_);
+      rearm_deadline_timer();
   }
+}
+
+template <class Act>
+WampStatus ClientCore::act_now(Act&& act) {
+  if (phase_ == Phase::closing || phase_ == Phase::closed) return closed_error();
+  WampStatus outcome = act(session_);
+  rearm_deadline_timer();
+  return outcome;
+}
+
+template <class Handler>
+void ClientCore::guarded(Handler&& handler) noexcept {
+  try {
+    handler();
+  } catch (...) {
+    report(std::current_exception());
+  }
+}
+
+void ClientCore::report(std::exception_ptr exception) noexcept {
+  try {
+    if (options_.on_handler_exception) return options_.on_handler_exception(exception);
+    try {
+      std::rethrow_exception(exception);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "uvwamp: a handler threw, and the client went on: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr,
+                   "uvwamp: a handler threw something that is not a std::exception, "
+                   "and the client went on\n");
+    }
+  } catch (...) {
+    // on_handler_exception threw in turn: nobody is left to tell.
+  }
+}
+
+void ClientCore::on_handler_exception(std::exception_ptr exception) {
+  report(std::move(exception));
+}
+
+TimePoint ClientCore::now() const {
+  return TimePoint(std::chrono::milliseconds(uv_now(loop_)));
+}
+
+void ClientCore::rearm_deadline_timer() {
+  if (handles_closing_) return;
+  const std::optional<TimePoint> next = session_.next_deadline();
+  if (next == armed_deadline_) return;
+  armed_deadline_ = next;
+  if (!next) {
+    uv_timer_stop(&deadline_timer_);
+    return;
+  }
+  const auto delay = std::chrono::ceil<std::chrono::milliseconds>(*next - now()).count();
+  uv_timer_start(&deadline_timer_, on_deadline_timer,
+                 delay > 0 ? static_cast<std::uint64_t>(delay) : 0, 0);
+}
+
+void ClientCore::on_deadline_timer(uv_timer_t* timer) {
+  auto* core = static_cast<ClientCore*>(timer->data);
+  auto keep = core->shared_from_this();
+  core->armed_deadline_.reset();
+  core->session_.expire(core->now());
+  core->rearm_deadline_timer();
 }
 
 void ClientCore::defer(std::function<void()> task) {
@@ -200,9 +289,10 @@ void ClientCore::run_deferred(bool all) {
   for (std::size_t due = deferred_.size(); (all || due > 0) && !deferred_.empty(); --due) {
     std::function<void()> task = std::move(deferred_.front());
     deferred_.pop_front();
-    task();
+    guarded(task);
   }
   if (deferred_.empty() && !handles_closing_) uv_idle_stop(&idle_);
+  rearm_deadline_timer();
 }
 
 Status ClientCore::send(const msg::Message& message) {
@@ -273,7 +363,9 @@ void ClientCore::next_url(const Error& why) {
   phase_ = Phase::idle;
   JoinHandler on_joined = std::move(on_joined_);
   on_joined_ = nullptr;
-  on_joined(local_error(client_errc::connect_failed, "could not connect: " + connect_failures_));
+  guarded([&] {
+    on_joined(local_error(client_errc::connect_failed, "could not connect: " + connect_failures_));
+  });
 }
 
 void ClientCore::open_session() {
@@ -328,6 +420,7 @@ void ClientCore::on_goodbye_timer(uv_timer_t* timer) {
 void ClientCore::on_message(Value message) {
   auto keep = shared_from_this();
   session_.receive(std::move(message));
+  rearm_deadline_timer();
 }
 
 void ClientCore::on_connection_lost(const Error& why) {
@@ -454,8 +547,10 @@ void ClientCore::start_closing() {
 void ClientCore::close_handles() {
   handles_closing_ = true;
   uv_timer_stop(&goodbye_timer_);
+  uv_timer_stop(&deadline_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&goodbye_timer_), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deadline_timer_), on_handle_closed);
 }
 
 void ClientCore::on_handle_closed(uv_handle_t* handle) {
@@ -471,7 +566,7 @@ void ClientCore::finish_close() {
   on_session_ended_ = nullptr;
   std::function<void()> on_closed = std::move(on_closed_);
   on_closed_ = nullptr;
-  if (on_closed) on_closed();
+  if (on_closed) guarded(on_closed);
 }
 
 void ClientCore::destroy() {
@@ -527,19 +622,33 @@ bool Client::is_joined() const noexcept {
   return core_->is_joined();
 }
 
-void Client::call(std::string procedure, Value::Array args, CallHandler on_result) {
-  call(std::move(procedure), std::move(args), {}, {}, std::move(on_result));
+CallRequest Client::call(std::string procedure, Value::Array args, CallHandler on_result) {
+  return call(std::move(procedure), std::move(args), {}, {}, std::move(on_result));
 }
 
-void Client::call(std::string procedure, Value::Array args, Value::Object kwargs,
-                  CallOptions options, CallHandler on_result) {
+CallRequest Client::call(std::string procedure, Value::Array args, Value::Object kwargs,
+                         CallOptions options, CallHandler on_result) {
   on_result = or_ignore(std::move(on_result));
+  if (!options.timeout) options.timeout = core_->options().call_timeout;
+  CallRequest request;
   core_->submit(
       [&](Session& session) {
-        session.call(std::move(procedure), std::move(args), std::move(kwargs), std::move(options),
-                     std::move(on_result));
+        request = session.call(std::move(procedure), std::move(args), std::move(kwargs),
+                               std::move(options), std::move(on_result));
       },
       on_result);
+  return request;
+}
+
+WampStatus Client::cancel(const CallRequest& call, CancelMode mode) {
+  return core_->act_now([&](Session& session) { return session.cancel(call, mode); });
+}
+
+WampStatus Client::continue_call(const CallRequest& call, Value::Array args, Value::Object kwargs,
+                                 bool progress) {
+  return core_->act_now([&](Session& session) {
+    return session.continue_call(call, std::move(args), std::move(kwargs), progress);
+  });
 }
 
 void Client::publish(std::string topic, Value::Array args, PublishHandler on_done) {

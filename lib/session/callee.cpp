@@ -10,12 +10,61 @@ namespace uvwamp {
 namespace {
 
 constexpr const char* runtime_error_uri = "wamp.error.runtime_error";
+constexpr const char* canceled_uri = "wamp.error.canceled";
+constexpr const char* timeout_uri = "wamp.error.timeout";
 
-bool is_wildcard_pattern(const Value::Object& options) {
-  auto match = options.find("match");
-  if (match == options.end()) return false;
-  const std::string* policy = match->second.if_string();
-  return policy != nullptr && *policy == "wildcard";
+const char* match_name(MatchPolicy match) {
+  switch (match) {
+    case MatchPolicy::exact:
+      return "exact";
+    case MatchPolicy::prefix:
+      return "prefix";
+    case MatchPolicy::wildcard:
+      return "wildcard";
+  }
+  return "exact";
+}
+
+const char* invoke_name(InvokePolicy invoke) {
+  switch (invoke) {
+    case InvokePolicy::single:
+      return "single";
+    case InvokePolicy::roundrobin:
+      return "roundrobin";
+    case InvokePolicy::random:
+      return "random";
+    case InvokePolicy::first:
+      return "first";
+    case InvokePolicy::last:
+      return "last";
+  }
+  return "single";
+}
+
+UriPattern uri_pattern(MatchPolicy match) {
+  switch (match) {
+    case MatchPolicy::exact:
+      return UriPattern::none;
+    case MatchPolicy::prefix:
+      return UriPattern::prefix;
+    case MatchPolicy::wildcard:
+      return UriPattern::wildcard;
+  }
+  return UriPattern::none;
+}
+
+bool flag(const Value::Object& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end()) return false;
+  auto value = found->second.to_bool();
+  return value.ok() && value.value();
+}
+
+std::string text(const Value::Object& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end()) return {};
+  const std::string* value = found->second.if_string();
+  return value ? *value : std::string();
 }
 
 std::optional<Id> revoked_id(const Value::Object& details) {
@@ -26,41 +75,63 @@ std::optional<Id> revoked_id(const Value::Object& details) {
   return id.value();
 }
 
+std::chrono::milliseconds positive_milliseconds(const Value::Object& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end()) return std::chrono::milliseconds::zero();
+  auto count = found->second.to_int64();
+  if (!count.ok() || count.value() <= 0) return std::chrono::milliseconds::zero();
+  return std::chrono::milliseconds(count.value());
+}
+
+// INTERRUPT.Options: a mode of kill or killnowait (both routers read a CANCEL without one as
+// killnowait), and a reason when the router gives one.
+Interrupt interrupt_of(const Value::Object& options) {
+  Interrupt what;
+  if (text(options, "mode") == "kill") what.mode = CancelMode::kill;
+  what.reason = text(options, "reason");
+  return what;
+}
+
+std::string invocation_of(const std::string& procedure) {
+  return "the invocation of '" + procedure + "'";
+}
+
 }  // namespace
 
-class Callee::Answerer final : public detail::InvocationAnswerer {
- public:
-  explicit Answerer(Callee& callee) : callee_(callee) {}
-
-  bool yield(Id request, Value::Array args, Value::Object kwargs) override {
-    return callee_.answer(request, msg::Yield{request, {}, std::move(args), std::move(kwargs)});
+Callee::~Callee() {
+  for (auto& [id, record] : invocations_) {
+    record->callee = nullptr;
   }
-  bool error(Id request, std::string uri, Value::Array args, Value::Object kwargs) override {
-    return callee_.answer_error(request, std::move(uri), std::move(args), std::move(kwargs));
-  }
-  void dropped(Id request, const std::string& procedure) override {
-    callee_.dropped(request, procedure);
-  }
-
- private:
-  Callee& callee_;
-};
+}
 
 void Callee::register_procedure(std::string procedure, RegisterOptions options,
                                 InvocationHandler on_invocation, RegisterHandler handler) {
   if (!core_.refuse_unless_joined(handler)) return;
-  const UriPattern pattern =
-      is_wildcard_pattern(options.extra) ? UriPattern::wildcard : UriPattern::none;
-  if (!is_valid_uri(procedure, pattern)) {
+  if (!is_valid_uri(procedure, uri_pattern(options.match))) {
     return core_.complete_later(std::move(handler), invalid_uri("procedure URI", procedure));
   }
+  Value::Object message_options = std::move(options.extra);
+  for (const char* typed :
+       {"match", "invoke", "concurrency", "disclose_caller", "forward_timeout"}) {
+    message_options.erase(typed);
+  }
+  if (options.match != MatchPolicy::exact) message_options["match"] = match_name(options.match);
+  if (options.invoke != InvokePolicy::single) {
+    message_options["invoke"] = invoke_name(options.invoke);
+  }
+  if (options.concurrency > 0) {
+    message_options["concurrency"] = static_cast<std::int64_t>(options.concurrency);
+  }
+  if (options.disclose_caller) message_options["disclose_caller"] = true;
+  if (options.forward_timeout) message_options["forward_timeout"] = true;
   auto sent = core_.send_request([&](Id id) {
-    return msg::Register{id, std::move(options.extra), procedure};
+    return msg::Register{id, std::move(message_options), procedure};
   });
   if (!sent) return core_.complete_later(std::move(handler), sent.error());
-  registering_.emplace(
-      *sent, PendingRegister{std::move(procedure), std::move(handler),
-                             std::make_shared<const InvocationHandler>(std::move(on_invocation))});
+  RegistrationRecord registration{
+      std::move(procedure), std::make_shared<const InvocationHandler>(std::move(on_invocation)),
+      std::move(options.on_revoked), options.forward_timeout};
+  registering_.emplace(*sent, PendingRegister{std::move(registration), std::move(handler)});
 }
 
 void Callee::unregister(const Registration& registration, DoneHandler handler) {
@@ -72,7 +143,8 @@ void Callee::unregister(const Registration& registration, DoneHandler handler) {
         std::move(handler),
         local_error(client_errc::invalid_argument,
                     "the registration of '" + registration.procedure +
-                        "' is not active in this session (unregistered, or from another)"));
+                        "' is not active in this session (unregistered, revoked, or from "
+                        "another)"));
   }
   auto sent = core_.send_request([&](Id id) { return msg::Unregister{id, registration.id}; });
   if (!sent) return core_.complete_later(std::move(handler), sent.error());
@@ -80,6 +152,7 @@ void Callee::unregister(const Registration& registration, DoneHandler handler) {
       *sent, PendingUnregister{record->second.procedure, std::move(handler), registration.id});
   // Dropped only now, so that a failed UNREGISTER leaves the registration as it was.
   record->second.handler.reset();
+  record->second.on_revoked = nullptr;
   record->second.unregistering = true;
 }
 
@@ -94,16 +167,25 @@ void Callee::on(msg::Registered& registered) {
     return core_.violation(
         no_pending(msg::Type::registered, registered.request, msg::Type::register_));
   }
-  registrations_.emplace(registered.registration,
-                         RegistrationRecord{request->procedure, request->on_invocation});
-  SessionCore::complete(request->handler,
-                        Registration{registered.registration, request->procedure, core_.epoch()});
+  const std::string procedure = request->registration.procedure;
+  registrations_.emplace(registered.registration, std::move(request->registration));
+  core_.complete(request->handler, Registration{registered.registration, procedure, core_.epoch()});
 }
 
 void Callee::on(msg::Unregistered& unregistered) {
   if (unregistered.request == 0) {
-    // The router revoked a registration; nobody asked, so nobody is told.
-    if (auto id = revoked_id(unregistered.details)) registrations_.erase(*id);
+    // Revoked: the registration is gone, and its callee told why, unless it was going anyway.
+    // Invocations already under way may still be answered.
+    auto id = revoked_id(unregistered.details);
+    if (!id) return;
+    auto found = registrations_.find(*id);
+    if (found == registrations_.end()) return;
+    RegistrationRecord revoked = std::move(found->second);
+    registrations_.erase(found);
+    if (!revoked.on_revoked) return;
+    const Registration registration{*id, revoked.procedure, core_.epoch()};
+    const std::string reason = text(unregistered.details, "reason");
+    core_.guarded([&] { revoked.on_revoked(registration, reason); });
     return;
   }
   auto request = take_pending(unregistering_, unregistered.request);
@@ -112,7 +194,7 @@ void Callee::on(msg::Unregistered& unregistered) {
         no_pending(msg::Type::unregistered, unregistered.request, msg::Type::unregister));
   }
   registrations_.erase(request->registration);
-  SessionCore::complete(request->handler, WampStatus{});
+  core_.complete(request->handler, WampStatus{});
 }
 
 void Callee::on_error(msg::Error& error) {
@@ -121,11 +203,12 @@ void Callee::on_error(msg::Error& error) {
     if (!request) {
       return core_.violation(no_pending(msg::Type::error, error.request, msg::Type::register_));
     }
-    return SessionCore::complete(
+    return core_.complete(
         request->handler,
-        remote_error(describe_request(msg::Type::register_, request->procedure) + " failed",
-                     std::move(error.error), std::move(error.args), std::move(error.kwargs),
-                     std::move(error.details)));
+        remote_error(
+            describe_request(msg::Type::register_, request->registration.procedure) + " failed",
+            std::move(error.error), std::move(error.args), std::move(error.kwargs),
+            std::move(error.details)));
   }
   auto request = take_pending(unregistering_, error.request);
   if (!request) {
@@ -133,7 +216,7 @@ void Callee::on_error(msg::Error& error) {
   }
   // The router refused to unregister: the registration is gone for us all the same.
   registrations_.erase(request->registration);
-  SessionCore::complete(
+  core_.complete(
       request->handler,
       remote_error(describe_request(msg::Type::unregister, request->procedure) + " failed",
                    std::move(error.error), std::move(error.args), std::move(error.kwargs),
@@ -141,87 +224,204 @@ void Callee::on_error(msg::Error& error) {
 }
 
 void Callee::on(msg::Invocation& invocation) {
-  auto record = registrations_.find(invocation.registration);
-  if (record == registrations_.end()) {
+  if (auto live = invocations_.find(invocation.request); live != invocations_.end()) {
+    RecordPtr record = live->second;
+    if (!record->input_open) {
+      return core_.violation("INVOCATION with request " + std::to_string(invocation.request) +
+                             ", which names an unanswered invocation");
+    }
+    return take_input(record, invocation);
+  }
+  // Progressive input the router sent on after the invocation was answered.
+  if (finished_inputs_.contains(invocation.request)) return;
+  auto registration = registrations_.find(invocation.registration);
+  if (registration == registrations_.end()) {
     return core_.violation("INVOCATION for registration " +
                            std::to_string(invocation.registration) +
                            ", which this session does not have");
   }
-  if (unanswered_invocations_.count(invocation.request)) {
-    return core_.violation("INVOCATION with request " + std::to_string(invocation.request) +
-                           ", which names an unanswered invocation");
-  }
-  if (record->second.unregistering) {
+  if (registration->second.unregistering) {
     (void)core_.send(msg::Error{
         msg::Type::invocation, invocation.request, {}, "wamp.error.no_such_registration", {}, {}});
     return;
   }
-  unanswered_invocations_.insert(invocation.request);
-  if (!answerer_) answerer_ = std::make_shared<Answerer>(*this);
-  std::shared_ptr<const InvocationHandler> handler = record->second.handler;
-  Invocation call = detail::InvocationAnswerer::make_invocation(
-      answerer_, invocation.request, invocation.registration, record->second.procedure);
-  call.args = std::move(invocation.args);
-  call.kwargs = std::move(invocation.kwargs);
-  call.details = std::move(invocation.details);
+  auto record = std::make_shared<detail::InvocationRecord>();
+  record->callee = this;
+  record->request = invocation.request;
+  record->registered_procedure = registration->second.procedure;
+  record->receive_progress = flag(invocation.details, "receive_progress");
+  record->input_open = flag(invocation.details, "progress");
+  if (registration->second.times_invocations) {
+    record->timeout = positive_milliseconds(invocation.details, "timeout");
+  }
+  invocations_.emplace(invocation.request, record);
+  arm(record);
+  std::shared_ptr<const InvocationHandler> handler = registration->second.handler;
+  Invocation call = detail::InvocationRecord::make_invocation(record, invocation);
 
-  const std::uint64_t epoch = core_.epoch();
-  const Id outer_invocation = std::exchange(dispatching_invocation_, invocation.request);
+  const detail::InvocationRecord* outer_dispatching = std::exchange(dispatching_, record.get());
   const int outer_uncaught = std::exchange(uncaught_at_dispatch_, std::uncaught_exceptions());
   auto restore = [&] {
-    dispatching_invocation_ = outer_invocation;
+    dispatching_ = outer_dispatching;
     uncaught_at_dispatch_ = outer_uncaught;
   };
   try {
     (*handler)(std::move(call));
   } catch (const std::exception& e) {
     restore();
-    answer_thrown(epoch, invocation.request, e.what());
+    answer_thrown(record, e.what());
     return;
   } catch (...) {
-    // Not ours to swallow; the caller still gets an answer.
     restore();
-    answer_thrown(epoch, invocation.request,
-                  "the invocation handler threw an exception that is not a std::exception");
-    throw;
+    answer_thrown(record, "the invocation handler threw an exception that is not a std::exception");
+    core_.report(std::current_exception());
+    return;
   }
   restore();
 }
 
-bool Callee::answer(Id request, const msg::Message& message) {
-  if (!core_.established() || !unanswered_invocations_.count(request)) return false;
-  if (core_.send(message)) return false;
-  unanswered_invocations_.erase(request);
+void Callee::take_input(const RecordPtr& record, msg::Invocation& chunk) {
+  InvocationInput input{std::move(chunk.args), std::move(chunk.kwargs),
+                        flag(chunk.details, "progress")};
+  record->input_open = input.more;
+  if (!record->on_input) {
+    record->input.push_back(std::move(input));
+    return;
+  }
+  InputHandler handler = record->on_input;
+  core_.guarded([&] { handler(std::move(input)); });
+}
+
+void Callee::on(msg::Interrupt& interrupt_message) {
+  auto live = invocations_.find(interrupt_message.request);
+  // An INTERRUPT crossing the answer, or for no invocation of ours: nothing to stop.
+  if (live == invocations_.end()) return;
+  RecordPtr record = live->second;
+  interrupt(record, interrupt_of(interrupt_message.options));
+}
+
+void Callee::interrupt(const RecordPtr& record, Interrupt what) {
+  if (record->interrupt) return;
+  record->interrupt = what;
+  record->canceled->store(true, std::memory_order_release);
+  if (InterruptHandler handler = record->on_interrupt) core_.guarded([&] { handler(what); });
+  // The handler answered, or ended the session.
+  if (record->callee != this) return;
+  const bool timed_out = what.reason == timeout_uri;
+  const std::string sentence =
+      invocation_of(record->registered_procedure) +
+      (timed_out ? " timed out" : " was interrupted: the call was canceled");
+  (void)finish(record, msg::Error{msg::Type::invocation,
+                                  record->request,
+                                  {},
+                                  timed_out ? timeout_uri : canceled_uri,
+                                  {sentence},
+                                  {}});
+}
+
+bool Callee::finish(const RecordPtr& record, const msg::Message& answer) {
+  if (record->callee != this || !core_.established()) return false;
+  if (core_.send(answer)) return false;
+  record->answered = true;
+  retire(record);
   return true;
 }
 
-bool Callee::answer_error(Id request, std::string uri, Value::Array args, Value::Object kwargs) {
-  if (!is_valid_uri(uri)) return false;
-  return answer(
-      request,
-      msg::Error{
-          msg::Type::invocation, request, {}, std::move(uri), std::move(args), std::move(kwargs)});
+void Callee::retire(const RecordPtr& record) {
+  const RecordPtr keep = record;
+  disarm(*keep);
+  invocations_.erase(keep->request);
+  if (keep->input_open) finished_inputs_.add(keep->request);
+  keep->callee = nullptr;
+  // Last: the handlers may hold the Invocation, which finds nothing to answer through by now.
+  keep->on_interrupt = nullptr;
+  keep->on_input = nullptr;
+  keep->input.clear();
 }
 
-void Callee::dropped(Id request, const std::string& procedure) {
-  if (request == dispatching_invocation_ && std::uncaught_exceptions() > uncaught_at_dispatch_) {
+bool Callee::yield(const RecordPtr& record, Value::Array args, Value::Object kwargs) {
+  return finish(record, msg::Yield{record->request, {}, std::move(args), std::move(kwargs)});
+}
+
+bool Callee::error(const RecordPtr& record, std::string uri, Value::Array args,
+                   Value::Object kwargs) {
+  if (!is_valid_uri(uri)) return false;
+  return finish(record, msg::Error{msg::Type::invocation,
+                                   record->request,
+                                   {},
+                                   std::move(uri),
+                                   std::move(args),
+                                   std::move(kwargs)});
+}
+
+WampStatus Callee::progress(const RecordPtr& record, Value::Array args, Value::Object kwargs) {
+  if (!record->receive_progress) {
+    return local_error(client_errc::invalid_argument,
+                       "the caller of '" + record->registered_procedure +
+                           "' did not ask for progressive results (receive_progress)");
+  }
+  if (!core_.established()) {
+    return local_error(client_errc::session_ended, "the session of the invocation is over");
+  }
+  if (auto failed = core_.send(
+          msg::Yield{record->request, {{"progress", true}}, std::move(args), std::move(kwargs)})) {
+    return std::move(*failed);
+  }
+  // With progressive results the timeout counts from the last one.
+  arm(record);
+  return {};
+}
+
+void Callee::dropped(const RecordPtr& record) {
+  if (record.get() == dispatching_ && std::uncaught_exceptions() > uncaught_at_dispatch_) {
     return;
   }
-  (void)answer_error(request, runtime_error_uri,
-                     {"the invocation of '" + procedure + "' was dropped unanswered"}, {});
+  (void)error(record, runtime_error_uri,
+              {invocation_of(record->registered_procedure) + " was dropped unanswered"}, {});
 }
 
-void Callee::answer_thrown(std::uint64_t epoch, Id request, const std::string& what) {
-  if (core_.epoch() != epoch) return;
-  if (answer_error(request, runtime_error_uri, {what}, {})) return;
+void Callee::answer_thrown(const RecordPtr& record, const std::string& what) {
+  if (record->callee != this) return;
+  if (error(record, runtime_error_uri, {what}, {})) return;
   // The exception's text may be what cannot be sent (not UTF-8, say).
-  (void)answer_error(request, runtime_error_uri,
-                     {"the invocation handler threw an exception whose text cannot be sent"}, {});
+  (void)error(record, runtime_error_uri,
+              {"the invocation handler threw an exception whose text cannot be sent"}, {});
+}
+
+void Callee::arm(const RecordPtr& record) {
+  if (record->timeout.count() <= 0) return;
+  disarm(*record);
+  record->deadline = core_.now() + record->timeout;
+  deadlines_.emplace(*record->deadline, record->request);
+}
+
+void Callee::disarm(detail::InvocationRecord& record) {
+  if (record.deadline) deadlines_.erase({*record.deadline, record.request});
+  record.deadline.reset();
+}
+
+std::optional<TimePoint> Callee::next_deadline() const {
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
+
+void Callee::expire(TimePoint now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    RecordPtr record = invocations_.at(deadlines_.begin()->second);
+    disarm(*record);
+    interrupt(record, Interrupt{CancelMode::killnowait, timeout_uri});
+  }
 }
 
 void Callee::end_epoch(const WampError& why, Callbacks& completions) {
-  answerer_.reset();
-  unanswered_invocations_.clear();
+  deadlines_.clear();
+  finished_inputs_.clear();
+  for (auto& [id, record] : std::exchange(invocations_, {})) {
+    record->callee = nullptr;
+    record->on_interrupt = nullptr;
+    record->on_input = nullptr;
+    record->input.clear();
+  }
   for (auto& [id, request] : std::exchange(registering_, {})) {
     completions.push_back(SessionCore::completion(std::move(request.handler), why));
   }

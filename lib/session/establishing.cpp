@@ -18,15 +18,31 @@ std::string string_member(const Value::Object& object, const std::string& key) {
   return text ? *text : std::string();
 }
 
-Value::Object hello_details(Value::Object extra) {
-  Value::Object features{{"features", Value::Object{}}};
-  Value::Object details{
-      {"agent", agent},
-      {"roles", Value::Object{{"caller", features},
-                              {"callee", features},
-                              {"publisher", features},
-                              {"subscriber", features}}},
+// Each role with the features the session implements, and no others: a router may rely on
+// what a client announces.
+Value::Object announced_roles() {
+  const Value::Object caller_features{
+      {"progressive_call_results", true},
+      {"progressive_call_invocations", true},
+      {"call_timeout", true},
+      {"call_canceling", true},
+      {"caller_identification", true},
   };
+  Value::Object callee_features = caller_features;
+  callee_features["pattern_based_registration"] = true;
+  callee_features["shared_registration"] = true;
+  callee_features["registration_revocation"] = true;
+  auto role = [](Value::Object features) {
+    return Value::Object{{"features", std::move(features)}};
+  };
+  return Value::Object{{"caller", role(caller_features)},
+                       {"callee", role(std::move(callee_features))},
+                       {"publisher", role({})},
+                       {"subscriber", role({})}};
+}
+
+Value::Object hello_details(Value::Object extra) {
+  Value::Object details{{"agent", agent}, {"roles", announced_roles()}};
   for (auto& [key, value] : extra) {
     if (key != "roles") details[key] = std::move(value);
   }
@@ -53,6 +69,28 @@ class AttemptContext final : public AuthContext {
   AuthContext& owner_;
   std::weak_ptr<Establishing*> alive_;
 };
+
+// WELCOME.Details.roles.dealer.features.<name> is true.
+bool dealer_announces(const Value::Object& welcome_details, const char* name) {
+  auto roles = welcome_details.find("roles");
+  if (roles == welcome_details.end()) return false;
+  const Value* feature = &roles->second;
+  for (const char* key : {"dealer", "features", name}) {
+    feature = feature->find(key);
+    if (feature == nullptr) return false;
+  }
+  auto announced = feature->to_bool();
+  return announced.ok() && announced.value();
+}
+
+DealerFeatures dealer_features(const Value::Object& welcome_details) {
+  DealerFeatures features;
+  features.call_canceling = dealer_announces(welcome_details, "call_canceling");
+  features.call_timeout = dealer_announces(welcome_details, "call_timeout");
+  features.progressive_call_invocations =
+      dealer_announces(welcome_details, "progressive_call_invocations");
+  return features;
+}
 
 }  // namespace
 
@@ -129,13 +167,23 @@ void Establishing::on(msg::Challenge& challenge) {
   authentication_.answering = true;
   std::weak_ptr<Establishing*> alive = authentication_.alive;
   const std::uint64_t epoch = core_.epoch();
-  authenticator->answer(AuthChallenge{challenge.auth_method, std::move(challenge.extra)},
-                        hello_details, std::make_shared<AttemptContext>(auth_context_, alive),
-                        [alive, epoch](Result<AuthAnswer, std::string> answer) {
-                          auto establishing = alive.lock();
-                          if (!establishing || (*establishing)->core_.epoch() != epoch) return;
-                          (*establishing)->answered(std::move(answer));
-                        });
+  auto reply = [alive, epoch](Result<AuthAnswer, std::string> answer) {
+    auto establishing = alive.lock();
+    if (!establishing || (*establishing)->core_.epoch() != epoch) return;
+    if (!(*establishing)->authentication_.answering) return;
+    (*establishing)->answered(std::move(answer));
+  };
+  try {
+    authenticator->answer(AuthChallenge{challenge.auth_method, std::move(challenge.extra)},
+                          hello_details, std::make_shared<AttemptContext>(auth_context_, alive),
+                          reply);
+  } catch (...) {
+    // A secret's callback threw: the owner hears of it, and the router gets a refusal.
+    if (alive.expired()) return;
+    core_.report(std::current_exception());
+    reply(std::string("the secret for " + challenge.auth_method + " could not be had: its " +
+                      "callback threw"));
+  }
 }
 
 void Establishing::answered(Result<AuthAnswer, std::string> answer) {
@@ -167,7 +215,7 @@ void Establishing::on(msg::Welcome& welcome) {
     if (!checked) return refuse_to_authenticate(checked.error());
   }
   authentication_ = {};
-  core_.establish();
+  core_.establish(dealer_features(welcome.details));
   JoinHandler handler = std::exchange(on_joined_, nullptr);
   SessionInfo info;
   info.session_id = welcome.session;
@@ -180,7 +228,7 @@ void Establishing::on(msg::Welcome& welcome) {
     if (const Value::Object* authextra = found->second.if_object()) info.authextra = *authextra;
   }
   info.details = std::move(welcome.details);
-  SessionCore::complete(handler, std::move(info));
+  core_.complete(handler, std::move(info));
 }
 
 void Establishing::end_epoch(const WampError& why, Callbacks& completions) {

@@ -32,7 +32,7 @@ void Publisher::on(msg::Published& published) {
   if (!publication) {
     return core_.violation(no_pending(msg::Type::published, published.request, msg::Type::publish));
   }
-  SessionCore::complete(publication->handler, Publication{published.publication});
+  core_.complete(publication->handler, Publication{published.publication});
 }
 
 void Publisher::on_error(msg::Error& error) {
@@ -40,11 +40,10 @@ void Publisher::on_error(msg::Error& error) {
   if (!publication) {
     return core_.violation(no_pending(msg::Type::error, error.request, msg::Type::publish));
   }
-  SessionCore::complete(
-      publication->handler,
-      remote_error(describe_request(msg::Type::publish, publication->topic) + " failed",
-                   std::move(error.error), std::move(error.args), std::move(error.kwargs),
-                   std::move(error.details)));
+  core_.complete(publication->handler,
+                 remote_error(describe_request(msg::Type::publish, publication->topic) + " failed",
+                              std::move(error.error), std::move(error.args),
+                              std::move(error.kwargs), std::move(error.details)));
 }
 
 void Publisher::end_epoch(const WampError& why, Callbacks& completions) {

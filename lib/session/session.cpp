@@ -1,5 +1,6 @@
 #include "session/session.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
@@ -53,6 +54,7 @@ struct Session::Parts::Dispatch {
   void operator()(msg::Registered& m) { parts.callee.on(m); }
   void operator()(msg::Unregistered& m) { parts.callee.on(m); }
   void operator()(msg::Invocation& m) { parts.callee.on(m); }
+  void operator()(msg::Interrupt& m) { parts.callee.on(m); }
   void operator()(msg::Error& m) {
     switch (m.request_type) {
       case msg::Type::call:
@@ -70,7 +72,7 @@ struct Session::Parts::Dispatch {
         return parts.core.violation(no_pending(msg::Type::error, m.request, m.request_type));
     }
   }
-  // HELLO, CALL, ... and INTERRUPT, which a client that offers no call canceling never gets.
+  // HELLO, CALL, ...: what a client sends.
   template <class Other>
   void operator()(Other& other) {
     parts.core.violation(std::string(msg::type_name(msg::type_of(other))) +
@@ -100,10 +102,19 @@ void Session::leave(std::string reason, LeaveHandler on_left) {
   parts_->core.leave(std::move(reason), std::move(on_left));
 }
 
-void Session::call(std::string procedure, Value::Array args, Value::Object kwargs,
-                   CallOptions options, CallHandler on_result) {
-  parts_->caller.call(std::move(procedure), std::move(args), std::move(kwargs), std::move(options),
-                      std::move(on_result));
+CallRequest Session::call(std::string procedure, Value::Array args, Value::Object kwargs,
+                          CallOptions options, CallHandler on_result) {
+  return parts_->caller.call(std::move(procedure), std::move(args), std::move(kwargs),
+                             std::move(options), std::move(on_result));
+}
+
+WampStatus Session::cancel(const CallRequest& call, CancelMode mode) {
+  return parts_->caller.cancel(call, mode);
+}
+
+WampStatus Session::continue_call(const CallRequest& call, Value::Array args, Value::Object kwargs,
+                                  bool progress) {
+  return parts_->caller.continue_call(call, std::move(args), std::move(kwargs), progress);
 }
 
 void Session::publish(std::string topic, Value::Array args, Value::Object kwargs,
@@ -149,6 +160,19 @@ void Session::receive(Value message) {
     return core.violation(std::string(msg::type_name(type)) + " before WELCOME");
   }
   std::visit(Parts::Dispatch{*parts_}, received);
+}
+
+std::optional<TimePoint> Session::next_deadline() const {
+  std::optional<TimePoint> caller = parts_->caller.next_deadline();
+  std::optional<TimePoint> callee = parts_->callee.next_deadline();
+  if (!caller) return callee;
+  if (!callee) return caller;
+  return std::min(*caller, *callee);
+}
+
+void Session::expire(TimePoint now) {
+  parts_->caller.expire(now);
+  parts_->callee.expire(now);
 }
 
 void Session::end(const WampError& why) {

@@ -1,7 +1,10 @@
 // Session: the WAMP session state machine of a client, with no I/O. Messages from the router go
 // in through receive(); messages for the router go out through Link::send(); requests complete
 // through the handlers of the public vocabulary (rpc.hpp, pubsub.hpp, session_info.hpp). It plays
-// Caller, Callee, Publisher and Subscriber of the Basic Profile.
+// Caller, Callee, Publisher and Subscriber: the Basic Profile, and of the Advanced Profile the
+// RPC features HELLO announces (progressive call results and invocations, call timeouts, call
+// canceling, caller identification, pattern-based and shared registration, registration
+// revocation).
 //
 // Its parts, one file each: the core (state, epoch, request ids, sending, the ways an epoch
 // ends: session_core.hpp) and the roles it drives, each with its own records: establishing
@@ -11,11 +14,11 @@
 //   closed --join()--> establishing --WELCOME--> established --leave()--> leaving --GOODBYE-->
 //   closed establishing --ABORT--> closed                      established --GOODBYE from router-->
 //   closed any --end() / protocol violation / ABORT--> closed
-// A session that reached closed may join() again; each join() starts a new epoch, and
+// A session that reached closed may join() again; each join() starts a new epoch, and calls,
 // registrations, subscriptions and invocations of an earlier epoch name nothing any more.
 //
 // Request ids are session-scoped, 1, 2, 3, ... (the spec's rule), and a new epoch starts again
-// from 1. Each pending request sits in a table keyed by its id until its answer comes.
+// from 1. Each pending request sits in its role's table, keyed by its id, until its answer comes.
 //
 // The router breaks the protocol when it sends a message that does not parse, one a client
 // never receives, one out of order (anything but WELCOME, ABORT or CHALLENGE before WELCOME; a
@@ -23,13 +26,28 @@
 // a subscription or registration this session never had. The session then sends ABORT
 // wamp.error.protocol_violation (its Details' "message" says what was wrong), goes to closed,
 // completes every pending request with client_errc::protocol_violation and tells the Listener.
+// What a router may send after a request ended here is not a violation and is dropped: the
+// answer to a call this session canceled or timed out, a progressive RESULT the call did not
+// ask for, an INTERRUPT for an invocation already answered, input for an invocation already
+// answered.
 //
 // Completion rules, the public ones of client.hpp, kept here so that they hold whatever drives
 // the session: every request completes exactly once; a handler never runs inside the call that
 // made the request -- a request that fails at once, or completes without an answer from the
-// router (an unacknowledged publish, unsubscribing one of several local subscriptions),
-// completes from a task given to Link::defer(). Handlers run from receive(), end() and deferred
-// tasks, and may call any method of the session, end() included.
+// router (an unacknowledged publish, unsubscribing one of several local subscriptions, a call
+// canceled or timed out here), completes from a task given to Link::defer(). Handlers run from
+// receive(), expire(), end() and deferred tasks, and may call any method of the session, end()
+// included.
+//
+// Handlers that throw: what a handler run from receive(), expire() or end() throws is caught
+// and given to Listener::on_handler_exception(), and the session goes on (an invocation handler
+// that throws answers its caller with wamp.error.runtime_error instead). A deferred task runs a
+// handler as it is: its owner catches what it throws.
+//
+// Time: the session reads the time from Link::now() when it arms a deadline (a call's timeout,
+// an invocation's forwarded timeout), gives the earliest with next_deadline(), and times out
+// what is due when the owner calls expire(). The owner asks next_deadline() after each call
+// into the session; the session never sleeps or reads a clock.
 //
 // Ending: on leave() the pending requests complete with session_ended (from a deferred task) and
 // messages other than GOODBYE and ABORT are ignored until the router's GOODBYE. When the router
@@ -56,15 +74,21 @@
 #include <uvwamp/value.hpp>
 #include <uvwamp/wamp_error.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "message/message.hpp"
 #include "session/session_errors.hpp"
 
 namespace uvwamp {
+
+// The session's time, as its owner tells it.
+using TimePoint = std::chrono::steady_clock::time_point;
 
 class Session {
  public:
@@ -76,8 +100,11 @@ class Session {
     // write_queue_full, a codec error for a payload that cannot be written -- with
     // invalid_argument.
     virtual Status send(const msg::Message& message) = 0;
-    // Runs `task` later, on a later turn of the owner's loop, in the order given.
+    // Runs `task` later, on a later turn of the owner's loop, in the order given. A task may
+    // throw what a handler threw; the owner decides what to do with that and runs the rest.
     virtual void defer(std::function<void()> task) = 0;
+    // The time now.
+    virtual TimePoint now() const = 0;
   };
 
   class Listener {
@@ -87,6 +114,8 @@ class Session {
     // reason as uri) or ABORT (likewise) while established, or broke the protocol
     // (protocol_violation; the ABORT went out). The owner should close the transport.
     virtual void on_session_ended(const WampError& why) = 0;
+    // A handler threw; the session caught it and went on.
+    virtual void on_handler_exception(std::exception_ptr exception) = 0;
   };
 
   enum class State { closed, establishing, established, leaving };
@@ -112,8 +141,20 @@ class Session {
   // established.
   void leave(std::string reason, LeaveHandler on_left);
 
-  void call(std::string procedure, Value::Array args, Value::Object kwargs, CallOptions options,
-            CallHandler on_result);
+  // CallOptions::timeout is the caller's to resolve: nullopt here means no timeout.
+  CallRequest call(std::string procedure, Value::Array args, Value::Object kwargs,
+                   CallOptions options, CallHandler on_result);
+  // Cancels a call in flight, with CANCEL when the router announced call_canceling. For kill
+  // the router's answer completes it; for skip and killnowait, or a router that cannot cancel,
+  // it completes now (from a deferred task) with client_errc::canceled, and the router's answer
+  // is dropped when it comes. Fails (invalid_argument), changing nothing, for a call that is not
+  // in flight.
+  WampStatus cancel(const CallRequest& call, CancelMode mode);
+  // The next chunk of a progressive call invocation: CALL with the call's request id, and
+  // progress while more follow. Fails for a call not in flight or whose input ended, and when
+  // the chunk cannot be sent.
+  WampStatus continue_call(const CallRequest& call, Value::Array args, Value::Object kwargs,
+                           bool progress);
   void publish(std::string topic, Value::Array args, Value::Object kwargs, PublishOptions options,
                PublishHandler on_done);
   void subscribe(std::string topic, SubscribeOptions options, EventHandler on_event,
@@ -125,6 +166,11 @@ class Session {
 
   // One decoded message from the router.
   void receive(Value message);
+
+  // The earliest deadline of a call or an invocation; nullopt when nothing can time out.
+  std::optional<TimePoint> next_deadline() const;
+  // Times out what is due at `now`.
+  void expire(TimePoint now);
 
   // The owner ends the session (the transport was lost, the client closes): everything pending
   // completes with `why`, and the session is closed. No message goes out. Does nothing when

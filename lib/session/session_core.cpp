@@ -9,6 +9,7 @@ namespace uvwamp {
 void SessionCore::start_epoch() {
   ++epoch_;
   state_ = State::establishing;
+  dealer_ = {};
   next_request_ = 1;
 }
 
@@ -27,9 +28,17 @@ std::optional<WampError> SessionCore::send(const msg::Message& message) {
                      std::string(msg::type_name(msg::type_of(message))) + " not sent: " + why);
 }
 
-void SessionCore::run(Callbacks& callbacks) {
+void SessionCore::report(std::exception_ptr exception) noexcept {
+  try {
+    listener_.on_handler_exception(std::move(exception));
+  } catch (...) {
+    // The owner's report failed too; there is nobody left to tell.
+  }
+}
+
+void SessionCore::run(Callbacks& callbacks) noexcept {
   for (auto& callback : callbacks) {
-    callback();
+    guarded(callback);
   }
 }
 
@@ -81,7 +90,9 @@ void SessionCore::leave(std::string reason, LeaveHandler handler) {
   for (SessionRole* role : roles_) {
     role->end_epoch(why, callbacks);
   }
-  defer([callbacks = std::move(callbacks)]() mutable { run(callbacks); });
+  for (auto& callback : callbacks) {
+    defer(std::move(callback));
+  }
 }
 
 void SessionCore::on(msg::Goodbye& goodbye) {

@@ -10,6 +10,7 @@
 #include <uvwamp/wamp_error.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,6 +26,13 @@ namespace uvwamp {
 // Completions taken out of the tables, run once the tables are consistent again: a handler may
 // call back into the session, so none runs while a table is half updated.
 using Callbacks = std::vector<std::function<void()>>;
+
+// What the router's dealer announced in WELCOME (roles.dealer.features) that the caller needs.
+struct DealerFeatures {
+  bool call_canceling = false;
+  bool call_timeout = false;
+  bool progressive_call_invocations = false;
+};
 
 // One role of the session. What it holds belongs to one epoch.
 class SessionRole {
@@ -53,7 +61,13 @@ class SessionCore {
 
   // A new epoch, establishing, with request ids from 1 again.
   void start_epoch();
-  void establish() { state_ = State::established; }
+  void establish(DealerFeatures dealer) {
+    state_ = State::established;
+    dealer_ = dealer;
+  }
+  const DealerFeatures& dealer() const noexcept { return dealer_; }
+
+  TimePoint now() const { return link_.now(); }
 
   // -- sending
 
@@ -74,15 +88,27 @@ class SessionCore {
 
   void defer(std::function<void()> task) { link_.defer(std::move(task)); }
 
+  // Runs a handler; what it throws goes to the Listener, and the session goes on.
+  template <class Body>
+  void guarded(Body&& body) noexcept {
+    try {
+      body();
+    } catch (...) {
+      report(std::current_exception());
+    }
+  }
+  void report(std::exception_ptr exception) noexcept;
+
   template <class Handler, class Outcome>
-  static void complete(Handler& handler, Outcome&& outcome) {
-    if (handler) handler(std::forward<Outcome>(outcome));
+  void complete(Handler& handler, Outcome&& outcome) noexcept {
+    if (handler) guarded([&] { handler(std::forward<Outcome>(outcome)); });
   }
 
+  // A completion to run later, from Link::defer() or run(); it runs the handler unguarded.
   template <class Handler, class Outcome>
   static std::function<void()> completion(Handler handler, Outcome outcome) {
     return [handler = std::move(handler), outcome = std::move(outcome)]() mutable {
-      complete(handler, std::move(outcome));
+      if (handler) handler(std::move(outcome));
     };
   }
 
@@ -91,7 +117,8 @@ class SessionCore {
     defer(completion(std::move(handler), std::move(outcome)));
   }
 
-  static void run(Callbacks& callbacks);
+  // Runs each callback, guarded.
+  void run(Callbacks& callbacks) noexcept;
 
   // True when established; else `handler` fails later with not_joined.
   template <class Handler>
@@ -127,6 +154,7 @@ class SessionCore {
   std::vector<SessionRole*> roles_;
   State state_ = State::closed;
   std::uint64_t epoch_ = 0;
+  DealerFeatures dealer_;
   Id next_request_ = 1;
   LeaveHandler on_left_;
 };

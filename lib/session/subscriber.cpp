@@ -90,8 +90,8 @@ void Subscriber::on(msg::Subscribed& subscribed) {
     return;
   }
   record->second.locals.emplace(request->local_id, request->on_event);
-  SessionCore::complete(request->handler, Subscription{subscribed.subscription, request->topic,
-                                                       request->local_id, core_.epoch()});
+  core_.complete(request->handler, Subscription{subscribed.subscription, request->topic,
+                                                request->local_id, core_.epoch()});
 }
 
 Callbacks Subscriber::retire_subscription(Id id) {
@@ -114,7 +114,7 @@ void Subscriber::on(msg::Unsubscribed& unsubscribed) {
     // The router revoked a subscription; nobody asked, so nobody is told.
     if (auto id = revoked_id(unsubscribed.details)) {
       Callbacks callbacks = retire_subscription(*id);
-      SessionCore::run(callbacks);
+      core_.run(callbacks);
     }
     return;
   }
@@ -124,8 +124,8 @@ void Subscriber::on(msg::Unsubscribed& unsubscribed) {
         no_pending(msg::Type::unsubscribed, unsubscribed.request, msg::Type::unsubscribe));
   }
   Callbacks callbacks = retire_subscription(request->subscription);
-  SessionCore::complete(request->handler, WampStatus{});
-  SessionCore::run(callbacks);
+  core_.complete(request->handler, WampStatus{});
+  core_.run(callbacks);
 }
 
 void Subscriber::on(msg::Event& event) {
@@ -148,7 +148,7 @@ void Subscriber::on(msg::Event& event) {
     auto local = current->second.locals.find(local_id);
     if (local == current->second.locals.end()) continue;
     std::shared_ptr<const EventHandler> handler = local->second;
-    if (*handler) (*handler)(delivered);
+    if (*handler) core_.guarded([&] { (*handler)(delivered); });
   }
 }
 
@@ -158,7 +158,7 @@ void Subscriber::on_error(msg::Error& error) {
     if (!request) {
       return core_.violation(no_pending(msg::Type::error, error.request, msg::Type::subscribe));
     }
-    return SessionCore::complete(
+    return core_.complete(
         request->handler,
         remote_error(describe_request(msg::Type::subscribe, request->topic) + " failed",
                      std::move(error.error), std::move(error.args), std::move(error.kwargs),
@@ -170,12 +170,11 @@ void Subscriber::on_error(msg::Error& error) {
   }
   // The router refused to unsubscribe: the subscription is gone for us all the same.
   Callbacks callbacks = retire_subscription(request->subscription);
-  SessionCore::complete(
-      request->handler,
-      remote_error(describe_request(msg::Type::unsubscribe, request->topic) + " failed",
-                   std::move(error.error), std::move(error.args), std::move(error.kwargs),
-                   std::move(error.details)));
-  SessionCore::run(callbacks);
+  core_.complete(request->handler,
+                 remote_error(describe_request(msg::Type::unsubscribe, request->topic) + " failed",
+                              std::move(error.error), std::move(error.args),
+                              std::move(error.kwargs), std::move(error.details)));
+  core_.run(callbacks);
 }
 
 void Subscriber::end_epoch(const WampError& why, Callbacks& completions) {

@@ -36,6 +36,10 @@ class ClientCategory final : public std::error_category {
         return "the router did not answer in time";
       case client_errc::authentication_failed:
         return "the client could not authenticate";
+      case client_errc::canceled:
+        return "the call was canceled";
+      case client_errc::not_supported:
+        return "the router does not support what the request needs";
     }
     return "unknown client error";
   }
@@ -67,6 +71,10 @@ const char* local_uri(client_errc code) noexcept {
       return "uvwamp.error.timeout";
     case client_errc::authentication_failed:
       return "wamp.error.authentication_failed";
+    case client_errc::canceled:
+      return "wamp.error.canceled";
+    case client_errc::not_supported:
+      return "wamp.error.feature_not_supported";
   }
   return "wamp.error.runtime_error";
 }

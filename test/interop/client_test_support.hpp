@@ -163,10 +163,9 @@ class ClientTest : public LoopTest {
   }
 
   WampResult<CallResult> call(Client& client, const std::string& procedure, Value::Array args,
-                              Value::Object kwargs = {}, Value::Object options = {}) {
+                              Value::Object kwargs = {}, CallOptions options = {}) {
     return await<WampResult<CallResult>>("call " + procedure, [&](CallHandler done) {
-      client.call(procedure, std::move(args), std::move(kwargs), CallOptions{std::move(options)},
-                  done);
+      client.call(procedure, std::move(args), std::move(kwargs), std::move(options), done);
     });
   }
 
