@@ -9,11 +9,15 @@
 #include <gtest/gtest.h>
 #include <uvwamp/serializer.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -513,6 +517,140 @@ TEST_F(ClientTest, AHandlerMayDestroyTheClient) {
     EXPECT_EQ(unanswered->code, client_errc::closed);
   });
   ASSERT_TRUE(run_until([&] { return destroyed; }));
+}
+
+// A router whose dealer announces call canceling and timeouts, and answers no call.
+void welcome_as_dealer_and_hold_calls(RouterPeer& peer, const Value& message) {
+  if (type_of(message) == 1) {
+    Value::Object features{{"call_canceling", true}, {"call_timeout", true}};
+    peer.send(Value::Array{
+        2, 42,
+        Value::Object{
+            {"roles", Value::Object{{"dealer", Value::Object{{"features", features}}}}}}});
+  }
+  if (type_of(message) == 6)
+    peer.send(Value::Array{6, Value::Object{}, "wamp.close.goodbye_and_out"});
+}
+
+TEST_F(ClientTest, ACallTimesOutOnTheLoopAndTellsTheRouter) {
+  ScriptedRouter& router = serve();
+  router.script = welcome_as_dealer_and_hold_calls;
+  ClientOptions client_options = options();
+  client_options.call_timeout = std::chrono::milliseconds(20);
+  Client& client = make(client_options);
+  ASSERT_TRUE(join(client));
+  std::vector<WampResult<CallResult>> results;
+  auto record = [&](WampResult<CallResult> r) { results.push_back(std::move(r)); };
+  client.call("com.example.default", {}, record);
+  CallOptions own;
+  own.timeout = std::chrono::milliseconds(40);
+  client.call("com.example.own", {}, {}, own, record);
+  ASSERT_TRUE(run_until([&] { return results.size() == 2; }));
+  for (const auto& result : results) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, client_errc::timed_out);
+    EXPECT_EQ(result.error().uri, "wamp.error.timeout");
+  }
+  EXPECT_NE(results[0].error().message.find("20 ms"), std::string::npos);
+  EXPECT_NE(results[1].error().message.find("40 ms"), std::string::npos);
+  const std::vector<Value> calls = sent(router.last(), 48);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].if_array()->at(2), Value(Value::Object{{"timeout", 20}}));
+  EXPECT_EQ(calls[1].if_array()->at(2), Value(Value::Object{{"timeout", 40}}));
+  ASSERT_TRUE(run_until([&] { return sent(router.last(), 49).size() == 2; }));
+  EXPECT_EQ(sent(router.last(), 49)[0].if_array()->at(2),
+            Value(Value::Object{{"mode", "killnowait"}}));
+}
+
+TEST_F(ClientTest, CancelCompletesTheCallOnALaterTurn) {
+  ScriptedRouter& router = serve();
+  router.script = welcome_as_dealer_and_hold_calls;
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::optional<WampResult<CallResult>> result;
+  CallRequest request =
+      client.call("com.example.slow", {}, [&](WampResult<CallResult> r) { result.emplace(r); });
+  EXPECT_EQ(request.request_id, 1u);
+  ASSERT_TRUE(client.cancel(request, CancelMode::skip));
+  EXPECT_FALSE(result) << "cancel() completed the call inside the call";
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+  ASSERT_FALSE(*result);
+  EXPECT_EQ(result->error().code, client_errc::canceled);
+  EXPECT_FALSE(client.cancel(request, CancelMode::skip)) << "canceled twice";
+  ASSERT_TRUE(run_until([&] { return sent(router.last(), 49).size() == 1; }));
+  EXPECT_EQ(sent(router.last(), 49)[0],
+            Value(Value::Array{49, 1, Value::Object{{"mode", "skip"}}}));
+}
+
+TEST_F(ClientTest, CancelAndContinueAfterCloseSayClosed) {
+  ScriptedRouter& router = serve();
+  router.script = welcome_as_dealer_and_hold_calls;
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  CallRequest request = client.call("com.example.slow", {}, nullptr);
+  bool closed = false;
+  client.close([&] { closed = true; });
+  WampStatus canceled = client.cancel(request, CancelMode::kill);
+  ASSERT_FALSE(canceled);
+  EXPECT_EQ(canceled.error().code, client_errc::closed);
+  WampStatus continued = client.continue_call(request, {}, {}, false);
+  ASSERT_FALSE(continued);
+  EXPECT_EQ(continued.error().code, client_errc::closed);
+  ASSERT_TRUE(run_until([&] { return closed; }));
+  (void)router;
+}
+
+TEST_F(ClientTest, AThrowingHandlerIsReportedAndTheClientGoesOn) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 48)
+      peer.send(Value::Array{50, message.if_array()->at(1), Value::Object{}});
+  };
+  std::vector<std::string> reported;
+  ClientOptions client_options = options();
+  client_options.on_handler_exception = [&](std::exception_ptr thrown) {
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const std::exception& e) {
+      reported.push_back(e.what());
+    }
+  };
+  Client& client = make(client_options);
+  ASSERT_TRUE(join(client));
+  // From the router's message, and from a deferred completion (a call refused at once).
+  client.call("com.example.f", {}, [](WampResult<CallResult>) { throw std::runtime_error("one"); });
+  client.call("not a uri", {}, [](WampResult<CallResult>) { throw std::runtime_error("two"); });
+  ASSERT_TRUE(run_until([&] { return reported.size() == 2; }));
+  std::sort(reported.begin(), reported.end());
+  EXPECT_EQ(reported, (std::vector<std::string>{"one", "two"}));
+  std::optional<WampResult<CallResult>> after;
+  client.call("com.example.f", {}, [&](WampResult<CallResult> r) { after.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return after.has_value(); }));
+  EXPECT_TRUE(*after);
+  EXPECT_TRUE(client.is_joined());
+}
+
+TEST_F(ClientTest, AnInterruptReachesTheInvocationThroughTheLoop) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 64) {
+      peer.send(Value::Array{65, message.if_array()->at(1), 500});
+      peer.send(Value::Array{68, 9, 500, Value::Object{}});
+      peer.send(Value::Array{69, 9, Value::Object{{"mode", "kill"}}});
+    }
+  };
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::optional<Invocation> held;
+  client.register_procedure(
+      "com.example.long", [&](Invocation invocation) { held.emplace(std::move(invocation)); },
+      nullptr);
+  ASSERT_TRUE(run_until([&] { return held && held->interrupted(); }));
+  EXPECT_TRUE(held->cancellation().canceled());
+  ASSERT_TRUE(run_until([&] { return !sent(router.last(), 8).empty(); }));
+  EXPECT_EQ(sent(router.last(), 8)[0].if_array()->at(4), Value("wamp.error.canceled"));
 }
 
 }  // namespace
