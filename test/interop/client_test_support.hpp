@@ -170,9 +170,10 @@ class ClientTest : public LoopTest {
   }
 
   WampResult<Registration> register_procedure(Client& client, const std::string& procedure,
-                                              InvocationHandler handler) {
+                                              InvocationHandler handler,
+                                              RegisterOptions options = {}) {
     return await<WampResult<Registration>>("register " + procedure, [&](RegisterHandler done) {
-      client.register_procedure(procedure, std::move(handler), done);
+      client.register_procedure(procedure, std::move(options), std::move(handler), done);
     });
   }
 

@@ -19,6 +19,25 @@ a gone session's registrations only some time after). What it offers the uvwamp 
   topic PREFIX.py.topic                 each event is called back, arguments unchanged, to the
                                         uvwamp procedure PREFIX.uvwamp.event_seen
 
+and for the Advanced Profile's RPC features:
+
+  PREFIX.py.progress(count)             sends progressive results 0 .. count-1 when the caller
+                                        asked for them, then answers "done"
+  PREFIX.py.slow()                      works until it is canceled (an INTERRUPT cancels it),
+                                        which it counts
+  PREFIX.py.started()                   how many py.slow calls have started
+  PREFIX.py.cancellations()             how many py.slow calls were canceled
+  PREFIX.py.call_progressive(procedure, args)
+                                        calls `procedure` asking for progressive results, and
+                                        answers [[each progressive result's args], final args]
+  PREFIX.py.call_and_cancel(procedure, after_ms)
+                                        calls `procedure`, cancels the call after `after_ms`
+                                        (autobahn sends CANCEL without a mode), and answers
+                                        "canceled", or what came instead
+  PREFIX.py.call_with_timeout(procedure, timeout)
+                                        calls `procedure` with CALL.Options.timeout as given
+                                        and answers the error URI it ends with, or "answered"
+
 It never outlives the test: it exits when stdin reaches EOF (the test is done with it, or died),
 when the parent dies (PR_SET_PDEATHSIG, for a parent killed before it could close the pipe),
 when the session ends, and after LIFETIME_SECONDS in any case. Each call it makes to the uvwamp
@@ -38,7 +57,7 @@ txaio.use_asyncio()
 
 from autobahn.asyncio.component import Component  # noqa: E402
 from autobahn.wamp.exception import ApplicationError  # noqa: E402
-from autobahn.wamp.types import CallResult, PublishOptions  # noqa: E402
+from autobahn.wamp.types import CallOptions, CallResult, PublishOptions, RegisterOptions  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 LIFETIME_SECONDS = 300
@@ -82,6 +101,8 @@ def transport_for(url: str, serializer: str) -> dict:
 def make_component(args: argparse.Namespace, finished: asyncio.Future) -> Component:
     component = Component(transports=[transport_for(args.url, args.serializer)], realm=args.realm)
     prefix = args.prefix
+    cancellations = []
+    started = []
 
     @component.on_join
     async def joined(session, details):
@@ -111,6 +132,57 @@ def make_component(args: argparse.Namespace, finished: asyncio.Future) -> Compon
             )
             return publication.id
 
+        async def progress(count, details=None):
+            if details is not None and details.progress:
+                for index in range(count):
+                    details.progress(index)
+            return "done"
+
+        async def slow():
+            started.append(1)
+            try:
+                await asyncio.sleep(LIFETIME_SECONDS)
+            except asyncio.CancelledError:
+                cancellations.append(1)
+                raise
+
+        def cancellations_count():
+            return len(cancellations)
+
+        def started_count():
+            return len(started)
+
+        async def call_with_timeout(procedure, timeout):
+            try:
+                await asyncio.wait_for(
+                    session.call(procedure, options=CallOptions(timeout=timeout)),
+                    CALL_TIMEOUT_SECONDS,
+                )
+            except ApplicationError as error:
+                return error.error
+            return "answered"
+
+        async def call_progressive(procedure, call_args):
+            seen = []
+            options = CallOptions(on_progress=lambda *a, **kw: seen.append(list(a)))
+            result = await asyncio.wait_for(
+                session.call(procedure, *call_args, options=options), CALL_TIMEOUT_SECONDS
+            )
+            result_args, _ = as_result(result)
+            return [seen, result_args]
+
+        async def call_and_cancel(procedure, after_ms):
+            call = asyncio.ensure_future(session.call(procedure))
+            await asyncio.sleep(after_ms / 1000)
+            call.cancel()
+            try:
+                result = await call
+            except asyncio.CancelledError:
+                return "canceled"
+            except ApplicationError as error:
+                return error.error
+            return ["answered", *as_result(result)[0]]
+
         async def on_event(*event_args, **event_kwargs):
             try:
                 await asyncio.wait_for(
@@ -127,8 +199,17 @@ def make_component(args: argparse.Namespace, finished: asyncio.Future) -> Compon
                 ("fail", fail),
                 ("call", call),
                 ("publish", publish),
+                ("slow", slow),
+                ("cancellations", cancellations_count),
+                ("started", started_count),
+                ("call_with_timeout", call_with_timeout),
+                ("call_progressive", call_progressive),
+                ("call_and_cancel", call_and_cancel),
             ]:
                 await session.register(handler, f"{prefix}.py.{name}")
+            await session.register(
+                progress, f"{prefix}.py.progress", options=RegisterOptions(details_arg="details")
+            )
             await session.subscribe(on_event, f"{prefix}.py.topic")
         except Exception as error:
             log(f"could not register or subscribe: {error!r}")
