@@ -87,8 +87,9 @@ TEST_F(CalleeTest, EachPolicyHasItsName) {
     RegisterOptions options;
     options.invoke = policy;
     options.match = MatchPolicy::wildcard;
-    session.register_procedure("com..p", options, nullptr, nullptr);
-    expect_sent(m({64, last_request(), Obj{{"invoke", name}, {"match", "wildcard"}}, "com..p"}));
+    const std::string uri = std::string("com..") + name;
+    session.register_procedure(uri, options, nullptr, nullptr);
+    expect_sent(m({64, last_request(), Obj{{"invoke", name}, {"match", "wildcard"}}, uri}));
   }
 }
 
@@ -117,6 +118,26 @@ TEST_F(CalleeTest, TheMatchPolicyDecidesWhichUrisAreValid) {
       expect_failed(registered.only(), client_errc::invalid_argument, "wamp.error.invalid_uri",
                     c.uri);
   }
+}
+
+TEST_F(CalleeTest, ASessionRegistersAProcedureOnce) {
+  // Routers answer a second REGISTER of a shared procedure from the same session with the same
+  // registration id; the session refuses it before it goes out.
+  join_session();
+  RegisterOptions shared;
+  shared.invoke = InvokePolicy::roundrobin;
+  RegisterOutcomes first, second, other_match;
+  session.register_procedure("com.p", shared, nullptr, first.handler());
+  session.register_procedure("com.p", shared, nullptr, second.handler());
+  RegisterOptions prefix;
+  prefix.match = MatchPolicy::prefix;
+  session.register_procedure("com.p", prefix, nullptr, other_match.handler());
+  EXPECT_EQ(link.sent.size(), 2u);
+  link.run_deferred();
+  expect_failed(second.only(), client_errc::invalid_argument, "uvwamp.error.invalid_argument",
+                "registered 'com.p' already");
+  EXPECT_TRUE(first.got.empty());
+  EXPECT_TRUE(other_match.got.empty());
 }
 
 // -- typed details

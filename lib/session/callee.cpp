@@ -110,6 +110,16 @@ void Callee::register_procedure(std::string procedure, RegisterOptions options,
   if (!is_valid_uri(procedure, uri_pattern(options.match))) {
     return core_.complete_later(std::move(handler), invalid_uri("procedure URI", procedure));
   }
+  // A router gives a session that registers a shared procedure twice the one registration id
+  // twice, and its invocations could not tell the two handlers apart.
+  if (holds(procedure, options.match)) {
+    return core_.complete_later(
+        std::move(handler),
+        local_error(client_errc::invalid_argument,
+                    "this session registered '" + procedure +
+                        "' already; a second callee of a shared registration needs a session "
+                        "of its own"));
+  }
   Value::Object message_options = std::move(options.extra);
   for (const char* typed :
        {"match", "invoke", "concurrency", "disclose_caller", "forward_timeout"}) {
@@ -129,9 +139,23 @@ void Callee::register_procedure(std::string procedure, RegisterOptions options,
   });
   if (!sent) return core_.complete_later(std::move(handler), sent.error());
   RegistrationRecord registration{
-      std::move(procedure), std::make_shared<const InvocationHandler>(std::move(on_invocation)),
+      std::move(procedure), options.match,
+      std::make_shared<const InvocationHandler>(std::move(on_invocation)),
       std::move(options.on_revoked), options.forward_timeout};
   registering_.emplace(*sent, PendingRegister{std::move(registration), std::move(handler)});
+}
+
+bool Callee::holds(const std::string& procedure, MatchPolicy match) const {
+  auto same = [&](const RegistrationRecord& record) {
+    return record.procedure == procedure && record.match == match && !record.unregistering;
+  };
+  for (const auto& [id, record] : registrations_) {
+    if (same(record)) return true;
+  }
+  for (const auto& [id, request] : registering_) {
+    if (same(request.registration)) return true;
+  }
+  return false;
 }
 
 void Callee::unregister(const Registration& registration, DoneHandler handler) {

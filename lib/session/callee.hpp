@@ -53,6 +53,7 @@ class Callee final : public SessionRole {
  private:
   struct RegistrationRecord {
     std::string procedure;
+    MatchPolicy match = MatchPolicy::exact;
     std::shared_ptr<const InvocationHandler> handler;
     RevokedHandler on_revoked;
     bool times_invocations = false;  // RegisterOptions::forward_timeout
@@ -68,6 +69,8 @@ class Callee final : public SessionRole {
     Id registration = 0;
   };
 
+  // This session registered (or is registering) `procedure` with `match` already.
+  bool holds(const std::string& procedure, MatchPolicy match) const;
   // Sends the final answer of a live invocation; it is live no more.
   bool finish(const RecordPtr& record, const msg::Message& answer);
   // It is no longer live: no deadline, no more input, and nothing answers through it.
