@@ -1,10 +1,14 @@
 // libFuzzer target for the session: the input is what a router says, one JSON message per line.
 // The session joins; once welcomed it makes one request of each kind, and handlers make more as
-// answers come. Whatever the router says, the session must not crash, and every request must
-// complete exactly once by the time the owner ends the session.
+// answers come: calls with progressive results and timeouts, progressive input, cancels in each
+// mode, invocations held with interrupt and input handlers. Between lines the fake clock moves
+// on, so timeouts fire. Whatever the router says, the session must not crash, every request must
+// complete exactly once by the time the owner ends the session, and no progressive result may
+// come after its call completed.
 #include <uvwamp/client.hpp>
 #include <uvwamp/serializer.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <functional>
@@ -62,6 +66,13 @@ class Requests {
       if (++completions_[index] > 1) std::abort();
     };
   }
+  // A progress handler for the request tracked last: progress after its completion is a bug.
+  ProgressHandler progress_of_last() {
+    const std::size_t index = completions_.size() - 1;
+    return [this, index](const CallResult&) {
+      if (completions_[index] != 0) std::abort();
+    };
+  }
   void expect_all_completed() const {
     for (int count : completions_) {
       if (count != 1) std::abort();
@@ -84,9 +95,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     Session session(link, listener, auth_context);
     constexpr std::size_t kMaxRequests = 64;
+    std::vector<CallRequest> calls;  // canceled or continued as later answers come
     std::function<void()> make_requests = [&] {
       if (requests.size() >= kMaxRequests) return;
       session.call("com.example.f", {1, "two"}, {}, {}, requests.track<WampResult<CallResult>>());
+      CallOptions streamed;
+      streamed.timeout = std::chrono::milliseconds(250);
+      auto streamed_done = requests.track<WampResult<CallResult>>();
+      streamed.on_progress = requests.progress_of_last();
+      calls.push_back(session.call("com.example.g", {}, {}, streamed, streamed_done));
+      CallOptions chunked;
+      chunked.progress = true;
+      calls.push_back(
+          session.call("com.example.h", {"chunk"}, {}, chunked,
+                       requests.track<WampResult<CallResult>>()));
       PublishOptions acknowledged;
       acknowledged.acknowledge = true;
       session.publish("com.example.t", {}, {}, acknowledged,
@@ -100,16 +122,61 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               session.unsubscribe(*s, requests.track<WampStatus>());
             }
           });
+      RegisterOptions timed;
+      timed.forward_timeout = true;
+      timed.match = MatchPolicy::prefix;
+      timed.on_revoked = [&](const Registration&, const std::string&) {
+        if (requests.size() < kMaxRequests) make_requests();
+      };
       session.register_procedure(
-          "com.example.f", {},
+          "com.example.", timed,
           [&](Invocation invocation) {
-            if (invocation.args.size() % 2 == 0) {
-              invocation.yield(invocation.args);
-            } else {
-              held.push_back(std::move(invocation));
+            switch (invocation.args.size() % 4) {
+              case 0:
+                invocation.yield(invocation.args);
+                break;
+              case 1:
+                (void)invocation.progress({1});
+                held.push_back(std::move(invocation));
+                break;
+              case 2:
+                invocation.on_interrupt([&](const Interrupt&) {
+                  for (Invocation& other : held) (void)other.progress({2});
+                });
+                held.push_back(std::move(invocation));
+                break;
+              default:
+                invocation.on_input([&](InvocationInput input) {
+                  if (!input.more) {
+                    for (Invocation& other : held) other.yield();
+                  }
+                });
+                held.push_back(std::move(invocation));
             }
           },
           requests.track<WampResult<Registration>>());
+    };
+    // What the owner does between the router's messages, chosen by the line's first byte.
+    auto act = [&](std::uint8_t choice) {
+      if (calls.empty()) return;
+      const CallRequest& call = calls[choice % calls.size()];
+      switch (choice % 5) {
+        case 0:
+          (void)session.cancel(call, CancelMode::kill);
+          break;
+        case 1:
+          (void)session.cancel(call, CancelMode::skip);
+          break;
+        case 2:
+          (void)session.cancel(call, CancelMode::killnowait);
+          break;
+        case 3:
+          (void)session.continue_call(call, {"more"}, {}, choice % 2 == 0);
+          break;
+        default:
+          link.time += std::chrono::milliseconds(100);
+          session.expire(link.time);
+      }
     };
     auto joined = requests.track<WampResult<SessionInfo>>();
     // Two methods, so that CHALLENGE meets both an answer and a refusal (wampcra without a
@@ -129,6 +196,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ++stop;
       Result<Value> message = json_serializer().decode(line, static_cast<std::size_t>(stop - line));
       if (message) session.receive(std::move(message).value());
+      link.run_deferred();
+      if (stop > line) act(*line);
       link.run_deferred();
       line = stop + 1;
     }
