@@ -16,7 +16,9 @@
 //   - wamp.session.kill: Crossbar offers it to every session of realm1; nexus only with
 //     enable_meta_kill, which routerctl.py does not set, so there it is no_such_procedure;
 //   - INVOCATION.Details.caller: Crossbar discloses it (routerctl.py's realm asks it to); nexus
-//     only to a callee that announced caller_identification, which uvwamp does not;
+//     when the caller asks, to a callee that announced caller_identification (uvwamp does);
+//   - a caller that leaves while its call is answered: Crossbar interrupts the callee
+//     (killnowait); nexus tells it nothing;
 //   - many calls at once: nexus refuses a call with wamp.error.network_failure when the callee's
 //     outgoing queue (64 messages) is full; Crossbar buffers;
 //   - an INVOCATION over the limit a RawSocket callee announced is dropped by both, silently;
