@@ -653,5 +653,57 @@ TEST_F(ClientTest, AnInterruptReachesTheInvocationThroughTheLoop) {
   EXPECT_EQ(sent(router.last(), 8)[0].if_array()->at(4), Value("wamp.error.canceled"));
 }
 
+TEST_F(ClientTest, ProgressRevocationAndInterruptInterleaved) {
+  // One burst from the router: a progressive result, a revocation, an INTERRUPT for an
+  // invocation of the revoked registration, the final result, and a revocation of nothing.
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 64) {
+      peer.send(Value::Array{65, message.if_array()->at(1), 500});
+      peer.send(Value::Array{68, 9, 500, Value::Object{}});
+    }
+    if (type_of(message) == 48) {
+      const Value& request = message.if_array()->at(1);
+      peer.send(Value::Array{50, request, Value::Object{{"progress", true}}, Value::Array{1}});
+      peer.send(Value::Array{
+          67, 0, Value::Object{{"registration", 500}, {"reason", "wamp.error.unregistered"}}});
+      peer.send(Value::Array{69, 9, Value::Object{{"mode", "killnowait"}}});
+      peer.send(Value::Array{50, request, Value::Object{}, Value::Array{2}});
+      peer.send(Value::Array{67, 0, Value::Object{{"registration", 501}}});
+    }
+  };
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::optional<Invocation> held;
+  std::vector<std::string> revoked;
+  RegisterOptions options;
+  options.on_revoked = [&](const Registration& registration, const std::string& reason) {
+    revoked.push_back(registration.procedure + " " + reason);
+  };
+  std::optional<WampResult<Registration>> registered;
+  client.register_procedure(
+      "com.example.held", options,
+      [&](Invocation invocation) { held.emplace(std::move(invocation)); },
+      [&](WampResult<Registration> r) { registered.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return held.has_value() && registered.has_value(); }));
+  std::vector<Value::Array> progress;
+  std::optional<WampResult<CallResult>> result;
+  CallOptions call_options;
+  call_options.on_progress = [&](const CallResult& part) { progress.push_back(part.args); };
+  client.call("com.example.stream", {}, {}, call_options,
+              [&](WampResult<CallResult> r) { result.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+  ASSERT_TRUE(*result);
+  EXPECT_EQ((*result)->args, (Value::Array{2}));
+  EXPECT_EQ(progress, (std::vector<Value::Array>{{1}}));
+  EXPECT_EQ(revoked, (std::vector<std::string>{"com.example.held wamp.error.unregistered"}));
+  EXPECT_TRUE(held->interrupted());
+  EXPECT_FALSE(held->yield());
+  ASSERT_TRUE(run_until([&] { return !sent(router.last(), 8).empty(); }));
+  EXPECT_EQ(sent(router.last(), 8)[0].if_array()->at(4), Value("wamp.error.canceled"));
+  EXPECT_TRUE(client.is_joined());
+}
+
 }  // namespace
 }  // namespace uvwamp
