@@ -49,6 +49,25 @@ class CallerTest : public SessionTest {
   std::vector<Arr> progress;
 };
 
+// -- names
+
+TEST(RpcNamesTest, EachModeAndPolicyReadsBackFromItsName) {
+  for (CancelMode mode : {CancelMode::skip, CancelMode::kill, CancelMode::killnowait}) {
+    EXPECT_EQ(parse_cancel_mode(wamp_name(mode)), mode);
+  }
+  for (MatchPolicy match : {MatchPolicy::exact, MatchPolicy::prefix, MatchPolicy::wildcard}) {
+    EXPECT_EQ(parse_match_policy(wamp_name(match)), match);
+  }
+  for (InvokePolicy invoke : {InvokePolicy::single, InvokePolicy::roundrobin, InvokePolicy::random,
+                              InvokePolicy::first, InvokePolicy::last}) {
+    EXPECT_EQ(parse_invoke_policy(wamp_name(invoke)), invoke);
+  }
+  EXPECT_EQ(wamp_name(CancelMode::killnowait), "killnowait");
+  EXPECT_FALSE(parse_cancel_mode("Kill").has_value());
+  EXPECT_FALSE(parse_match_policy("").has_value());
+  EXPECT_FALSE(parse_invoke_policy("round-robin").has_value());
+}
+
 // -- options
 
 TEST_F(CallerTest, TypedOptionsDecideTheirMembersOfCallOptions) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace uvwamp {
 
@@ -80,6 +81,15 @@ enum class MatchPolicy {
 // Shared registration (REGISTER.Options.invoke): whether other callees may register the same
 // procedure, and which of them a call goes to.
 enum class InvokePolicy { single, roundrobin, random, first, last };
+
+// The spec's names of the modes and policies ("killnowait", "prefix", "roundrobin"), and back;
+// nullopt for a name that names none.
+std::string_view wamp_name(CancelMode mode) noexcept;
+std::string_view wamp_name(MatchPolicy match) noexcept;
+std::string_view wamp_name(InvokePolicy invoke) noexcept;
+std::optional<CancelMode> parse_cancel_mode(std::string_view name) noexcept;
+std::optional<MatchPolicy> parse_match_policy(std::string_view name) noexcept;
+std::optional<InvokePolicy> parse_invoke_policy(std::string_view name) noexcept;
 
 // The router revoked a registration (UNREGISTERED with request 0): it gets no more invocations.
 // `reason` is the router's, empty when it gave none.

@@ -13,34 +13,6 @@ constexpr const char* runtime_error_uri = "wamp.error.runtime_error";
 constexpr const char* canceled_uri = "wamp.error.canceled";
 constexpr const char* timeout_uri = "wamp.error.timeout";
 
-const char* match_name(MatchPolicy match) {
-  switch (match) {
-    case MatchPolicy::exact:
-      return "exact";
-    case MatchPolicy::prefix:
-      return "prefix";
-    case MatchPolicy::wildcard:
-      return "wildcard";
-  }
-  return "exact";
-}
-
-const char* invoke_name(InvokePolicy invoke) {
-  switch (invoke) {
-    case InvokePolicy::single:
-      return "single";
-    case InvokePolicy::roundrobin:
-      return "roundrobin";
-    case InvokePolicy::random:
-      return "random";
-    case InvokePolicy::first:
-      return "first";
-    case InvokePolicy::last:
-      return "last";
-  }
-  return "single";
-}
-
 UriPattern uri_pattern(MatchPolicy match) {
   switch (match) {
     case MatchPolicy::exact:
@@ -87,7 +59,7 @@ std::chrono::milliseconds positive_milliseconds(const Value::Object& object, con
 // killnowait), and a reason when the router gives one.
 Interrupt interrupt_of(const Value::Object& options) {
   Interrupt what;
-  if (text(options, "mode") == "kill") what.mode = CancelMode::kill;
+  if (parse_cancel_mode(text(options, "mode")) == CancelMode::kill) what.mode = CancelMode::kill;
   what.reason = text(options, "reason");
   return what;
 }
@@ -125,9 +97,10 @@ void Callee::register_procedure(std::string procedure, RegisterOptions options,
        {"match", "invoke", "concurrency", "disclose_caller", "forward_timeout"}) {
     message_options.erase(typed);
   }
-  if (options.match != MatchPolicy::exact) message_options["match"] = match_name(options.match);
+  if (options.match != MatchPolicy::exact)
+    message_options["match"] = std::string(wamp_name(options.match));
   if (options.invoke != InvokePolicy::single) {
-    message_options["invoke"] = invoke_name(options.invoke);
+    message_options["invoke"] = std::string(wamp_name(options.invoke));
   }
   if (options.concurrency > 0) {
     message_options["concurrency"] = static_cast<std::int64_t>(options.concurrency);

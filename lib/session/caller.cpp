@@ -8,18 +8,6 @@
 namespace uvwamp {
 namespace {
 
-const char* mode_name(CancelMode mode) {
-  switch (mode) {
-    case CancelMode::skip:
-      return "skip";
-    case CancelMode::kill:
-      return "kill";
-    case CancelMode::killnowait:
-      return "killnowait";
-  }
-  return "kill";
-}
-
 bool is_progressive(const Value::Object& details) {
   auto progress = details.find("progress");
   if (progress == details.end()) return false;
@@ -117,10 +105,12 @@ WampStatus Caller::cancel(const CallRequest& call, CancelMode mode) {
                        "the call is not in flight: it completed, was canceled, or belongs to "
                        "another session");
   }
-  std::string why = quoted(record->procedure) + " was canceled (" + mode_name(mode) + ")";
+  std::string why =
+      quoted(record->procedure) + " was canceled (" + std::string(wamp_name(mode)) + ")";
   if (core_.dealer().call_canceling) {
     const bool sent =
-        !core_.send(msg::Cancel{call.request_id, {{"mode", mode_name(mode)}}}).has_value();
+        !core_.send(msg::Cancel{call.request_id, {{"mode", std::string(wamp_name(mode))}}})
+             .has_value();
     // The router answers kill once the callee did; it may also send a result that won the race.
     if (sent && mode == CancelMode::kill) return {};
   } else {
@@ -213,7 +203,8 @@ void Caller::expire(TimePoint now) {
                                                 std::to_string(record.timeout.count()) + " ms");
     timed_out.uri = "wamp.error.timeout";
     if (core_.dealer().call_canceling) {
-      (void)core_.send(msg::Cancel{request, {{"mode", "killnowait"}}});
+      (void)core_.send(
+          msg::Cancel{request, {{"mode", std::string(wamp_name(CancelMode::killnowait))}}});
     }
     completions.push_back(SessionCore::completion(abandon(request), std::move(timed_out)));
   }
