@@ -134,7 +134,8 @@ TEST_F(CalleeTest, ASessionRegistersAProcedureOnce) {
   session.register_procedure("com.p", prefix, nullptr, other_match.handler());
   EXPECT_EQ(link.sent.size(), 2u);
   link.run_deferred();
-  expect_failed(second.only(), client_errc::invalid_argument, "uvwamp.error.invalid_argument",
+  expect_failed(second.only(), client_errc::invalid_argument,
+                "wamp.error.procedure_already_exists",
                 "registered 'com.p' already");
   EXPECT_TRUE(first.got.empty());
   EXPECT_TRUE(other_match.got.empty());

@@ -83,14 +83,15 @@ void Callee::register_procedure(std::string procedure, RegisterOptions options,
     return core_.complete_later(std::move(handler), invalid_uri("procedure URI", procedure));
   }
   // A router gives a session that registers a shared procedure twice the one registration id
-  // twice, and its invocations could not tell the two handlers apart.
+  // twice, and its invocations could not tell the two handlers apart. The refusal carries the URI
+  // a router refuses a taken procedure with, whatever the invocation policy.
   if (holds(procedure, options.match)) {
-    return core_.complete_later(
-        std::move(handler),
-        local_error(client_errc::invalid_argument,
-                    "this session registered '" + procedure +
-                        "' already; a second callee of a shared registration needs a session "
-                        "of its own"));
+    WampError taken = local_error(client_errc::invalid_argument,
+                                  "this session registered '" + procedure +
+                                      "' already; a second callee of a shared registration needs "
+                                      "a session of its own");
+    taken.uri = "wamp.error.procedure_already_exists";
+    return core_.complete_later(std::move(handler), std::move(taken));
   }
   Value::Object message_options = std::move(options.extra);
   for (const char* typed :
