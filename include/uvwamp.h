@@ -13,8 +13,9 @@
  *   uv_run(loop, UV_RUN_DEFAULT);
  *
  * THREADS. A client lives on its loop's thread: call every function that takes a client or an
- * invocation there. Every callback runs there, from uv_run(). Values may be built and read on any
- * thread, one thread per value at a time.
+ * invocation there (the one exception is uvwamp_invocation_interrupted). Every callback runs
+ * there, from uv_run(). Values and option objects may be built and read on any thread, one
+ * thread per object at a time.
  *
  * ERRORS. Every error is a negative int, UVWAMP_E*, and uvwamp_strerror() names it.
  *  - A function that starts a request (join, leave, call, publish, subscribe, unsubscribe,
@@ -29,14 +30,16 @@
  *    the callee's ERROR, ...) reaches the callback as a uvwamp_error.
  *  - The other functions return 0 or a negative code and call nothing back; their comments say
  *    which codes. The accessors (uvwamp_error_*, uvwamp_event_*, uvwamp_call_result_*,
- *    uvwamp_session_info_*, uvwamp_invocation_* but take, free and the answers, and
- *    uvwamp_registration_* and uvwamp_subscription_* but free) return no code and must be given
- *    the non-NULL pointer a callback received.
+ *    uvwamp_session_info_*, uvwamp_invocation_* but take, free, the answers and the callback
+ *    setters, and uvwamp_registration_* and uvwamp_subscription_* but free) return no code and
+ *    must be given the non-NULL pointer a callback received.
  *  - No C++ exception ever leaves a function of this header.
  *
  * OWNERSHIP. The rules, once for the whole API:
  *  - What a function hands you to free says so: uvwamp_options_new (uvwamp_options_free),
- *    uvwamp_value_new_* and uvwamp_value_copy (uvwamp_value_free), the uvwamp_registration and
+ *    uvwamp_call_options_new (uvwamp_call_options_free), uvwamp_register_options_new
+ *    (uvwamp_register_options_free), uvwamp_value_new_* and uvwamp_value_copy
+ *    (uvwamp_value_free), the uvwamp_registration and
  *    uvwamp_subscription a register or subscribe callback receives (uvwamp_registration_free,
  *    uvwamp_subscription_free), an invocation you took with uvwamp_invocation_take
  *    (uvwamp_invocation_free), and a signing key (uvwamp_signing_key_free). A client frees
@@ -47,9 +50,10 @@
  *    the callback returns: copy what you want to keep (uvwamp_value_copy, strdup). A pointer read
  * from a value (an element, a member, a string's bytes) is valid until that value is changed or
  * freed.
- *  - Values you pass to a request (args, kwargs, options) or to an answer stay yours: they are
- *    copied before the function returns. The exceptions are uvwamp_value_array_append,
- *    uvwamp_value_array_set and uvwamp_value_object_set, which take the item they are given.
+ *  - Values and option objects you pass to a request (args, kwargs, options) or to an answer
+ *    stay yours: they are copied before the function returns. The exceptions are
+ *    uvwamp_value_array_append, uvwamp_value_array_set and uvwamp_value_object_set, which take
+ *    the item they are given.
  *  - Every `void* user_data` is passed back untouched and never freed; it must stay valid while
  *    a callback that receives it may still run (each request's comment says until when).
  */
@@ -242,7 +246,7 @@ typedef struct uvwamp_options uvwamp_options;
 
 /* NULL when memory runs out. Defaults: no URL, no realm, serializers cbor, msgpack, json, TLS
  * verification against the system's CAs, connect and handshake timeouts 10 s, goodbye timeout
- * 5 s, messages up to 16 MiB. */
+ * 5 s, messages up to 16 MiB, no call timeout. */
 uvwamp_options* uvwamp_options_new(void);
 void uvwamp_options_free(uvwamp_options* options); /* NULL is allowed */
 
@@ -278,6 +282,10 @@ int uvwamp_options_set_handshake_timeout(uvwamp_options* options, uint64_t milli
 int uvwamp_options_set_goodbye_timeout(uvwamp_options* options, uint64_t milliseconds);
 /* The longest message accepted from the router, in bytes; not 0. */
 int uvwamp_options_set_max_message_size(uvwamp_options* options, size_t bytes);
+/* The timeout of every call whose uvwamp_call_options set none (see
+ * uvwamp_call_options_set_timeout): 0 (the default) for none, else 1 to INT32_MAX
+ * milliseconds. */
+int uvwamp_options_set_call_timeout(uvwamp_options* options, uint64_t milliseconds);
 
 /* ---------------------------------------------------------------------------------------------
  * Results handed to callbacks, all borrowed until the callback returns
@@ -346,22 +354,57 @@ const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription);
  *    it whenever you like (from a timer, after other requests, ...), and free it with
  *    uvwamp_invocation_free, answered or not.
  * An invocation left unanswered when the callback returns without taking it, or freed unanswered,
- * answers the caller with the error wamp.error.runtime_error, so no caller waits forever.
+ * answers the caller with the error wamp.error.runtime_error, so no caller waits forever. Before
+ * the answer, uvwamp_invocation_progress may send progressive results to a caller that asked for
+ * them.
+ *
+ * Interruption. The caller may cancel the call (kill or killnowait), the router's timer for it
+ * may run out, or the invocation's own timeout may pass (a registration made with
+ * uvwamp_register_options_set_forward_timeout). The invocation is then interrupted:
+ * uvwamp_invocation_interrupted turns 1, the interrupt callback (uvwamp_invocation_on_interrupt)
+ * runs, and unless that callback answered, uvwamp answers at once with wamp.error.canceled
+ * (wamp.error.timeout for the invocation's own timeout), also when the callback freed the
+ * invocation. From then on it counts as answered: yield and error return UVWAMP_EALREADY,
+ * progress UVWAMP_ECANCELED. Interruptions come from the loop, so only an invocation you took
+ * can be interrupted unanswered: one not taken is answered by the time its callback returns.
+ *
+ * Progressive input. When the caller sends its input in chunks
+ * (uvwamp_call_options_set_progressive_input), the invocation carries the first chunk as its args
+ * and kwargs, with uvwamp_invocation_more_input 1, and the input callback
+ * (uvwamp_invocation_on_input) receives the others, in order, the last with `more` 0. Take the
+ * invocation to receive them, and answer whenever you like; chunks that come after the answer are
+ * dropped.
+ *
+ * The interrupt and input callbacks run on the loop's thread, receive the invocation, and may call
+ * any function here: answer it, free it (uvwamp_invocation_free is safe inside them), or close the
+ * client. Each one's user_data must stay valid until the invocation is answered or freed, or its
+ * session ends, whichever comes first: none of its callbacks runs after that.
  */
 
 typedef struct uvwamp_invocation uvwamp_invocation;
 
+/* How a call is canceled (uvwamp_client_cancel), and so how its callee is interrupted. */
+typedef enum uvwamp_cancel_mode {
+  UVWAMP_CANCEL_SKIP,      /* the callee is not told; the call ends at once */
+  UVWAMP_CANCEL_KILL,      /* the callee is interrupted, and its answer (an error, or a result
+                              that won the race) ends the call */
+  UVWAMP_CANCEL_KILLNOWAIT /* the callee is interrupted; the call ends at once */
+} uvwamp_cancel_mode;
+
 /* Makes the invocation yours, to answer and free after the callback returned. Call it only in
  * the invocation callback, once. Returns 0 or UVWAMP_EINVAL (NULL). */
 int uvwamp_invocation_take(uvwamp_invocation* invocation);
-/* Frees an invocation you took, answering it with wamp.error.runtime_error when unanswered. NULL
- * is allowed; on an invocation not taken (in its callback) it does nothing. */
+/* Frees an invocation you took, answering it with wamp.error.runtime_error when unanswered (or as
+ * the interruption would, from its interrupt callback). It may be called inside any callback of
+ * the invocation. NULL is allowed; on an invocation not taken (in its callback) it does
+ * nothing. */
 void uvwamp_invocation_free(uvwamp_invocation* invocation);
 
 /* The answers. `args` (an array) and `kwargs` (an object) may be NULL for empty, and are copied.
  * `uri` is the error's URI ("com.example.error.failed"). Each returns
  *   0                the answer went to the router, and the invocation is answered;
- *   UVWAMP_EALREADY  it was answered before; nothing is sent;
+ *   UVWAMP_EALREADY  it was answered before (by you, or by uvwamp after an interruption);
+ *                    nothing is sent;
  *   UVWAMP_ENOTSENT  the answer did not go to the router: the session the invocation came from
  *                    is over (left, lost, the client closed), or this answer cannot be sent (an
  *                    invalid error URI, a payload the serializer cannot write, a message over
@@ -375,16 +418,85 @@ int uvwamp_invocation_yield(uvwamp_invocation* invocation, const uvwamp_value* a
                             const uvwamp_value* kwargs);
 int uvwamp_invocation_error(uvwamp_invocation* invocation, const char* uri,
                             const uvwamp_value* args, const uvwamp_value* kwargs);
-/* 1 once yield or error returned 0, else 0. */
+/* 1 once yield or error returned 0, or uvwamp answered an interruption, else 0. */
 int uvwamp_invocation_answered(const uvwamp_invocation* invocation);
+
+/* A progressive result, before the final answer (which yield or error still gives); args and
+ * kwargs as for yield. Returns
+ *   0                 the result went to the router;
+ *   UVWAMP_ECANCELED  the invocation was interrupted; nothing is sent;
+ *   UVWAMP_EALREADY   it was answered; nothing is sent;
+ *   UVWAMP_EINVAL     the caller did not ask for progressive results
+ *                     (uvwamp_invocation_receive_progress is 0), a NULL invocation, args that are
+ *                     not an array, kwargs that are not an object; nothing is sent;
+ *   UVWAMP_ENOTSENT   the session the invocation came from is over, or this result cannot be sent
+ *                     (a payload the serializer cannot write, a message over the size limit);
+ *   UVWAMP_ENOMEM     nothing is sent. */
+int uvwamp_invocation_progress(uvwamp_invocation* invocation, const uvwamp_value* args,
+                               const uvwamp_value* kwargs);
 
 /* What the caller sent, borrowed from the invocation (valid until it is freed). */
 uint64_t uvwamp_invocation_request_id(const uvwamp_invocation* invocation);
 uint64_t uvwamp_invocation_registration_id(const uvwamp_invocation* invocation);
+/* The procedure called: for a prefix or wildcard registration the one the router names, else the
+ * one registered. */
 const char* uvwamp_invocation_procedure(const uvwamp_invocation* invocation);
 const uvwamp_value* uvwamp_invocation_args(const uvwamp_invocation* invocation);
 const uvwamp_value* uvwamp_invocation_kwargs(const uvwamp_invocation* invocation);
 const uvwamp_value* uvwamp_invocation_details(const uvwamp_invocation* invocation);
+
+/* What INVOCATION.Details say, typed; a detail the router left out, or sent with another type,
+ * reads as absent. */
+/* Caller identification: 1 when the router disclosed who calls, storing the caller's session id
+ * in *session (which may be NULL), else 0. Routers disclose when the caller asked
+ * (uvwamp_call_options_set_disclose_me), when the registration asked
+ * (uvwamp_register_options_set_disclose_caller), or as their configuration says. */
+int uvwamp_invocation_caller(const uvwamp_invocation* invocation, uint64_t* session);
+/* The caller's authid and authrole, when disclosed; else "". */
+const char* uvwamp_invocation_caller_authid(const uvwamp_invocation* invocation);
+const char* uvwamp_invocation_caller_authrole(const uvwamp_invocation* invocation);
+/* 1 when the router gave the call a trust level, storing it in *level (which may be NULL),
+ * else 0. */
+int uvwamp_invocation_trustlevel(const uvwamp_invocation* invocation, int64_t* level);
+/* 1 when the caller takes progressive results, so that uvwamp_invocation_progress may be used;
+ * else 0. */
+int uvwamp_invocation_receive_progress(const uvwamp_invocation* invocation);
+/* The caller's timeout in milliseconds, when the router forwarded it; else 0. */
+uint64_t uvwamp_invocation_timeout(const uvwamp_invocation* invocation);
+/* 1 when more input follows this invocation's args (see "Progressive input"), else 0. */
+int uvwamp_invocation_more_input(const uvwamp_invocation* invocation);
+
+/* 1 once the invocation was interrupted, else 0. It reads an atomic flag, so it is the one
+ * function here that may be called on any thread, by work the invocation handed elsewhere that
+ * wants to stop early: as long as the invocation is not freed meanwhile (free it on the loop's
+ * thread once that work is done). */
+int uvwamp_invocation_interrupted(const uvwamp_invocation* invocation);
+
+/* Told that the invocation was interrupted (see "Interruption"): `mode` is UVWAMP_CANCEL_KILL or
+ * UVWAMP_CANCEL_KILLNOWAIT (killnowait when the router named none), `reason` the router's
+ * ("wamp.error.canceled"), "" when it gave none, or "wamp.error.timeout" for the invocation's own
+ * timeout; borrowed until the callback returns. Answer in it to answer otherwise than uvwamp
+ * would. */
+typedef void (*uvwamp_interrupt_cb)(uvwamp_invocation* invocation, uvwamp_cancel_mode mode,
+                                    const char* reason, void* user_data);
+/* Sets the invocation's interrupt callback, or removes it (NULL); a second replaces the first. It
+ * runs at most once: when the invocation is interrupted unanswered, or at once, inside this call,
+ * when it was interrupted already. Returns 0, UVWAMP_EINVAL (NULL invocation) or
+ * UVWAMP_ENOMEM. */
+int uvwamp_invocation_on_interrupt(uvwamp_invocation* invocation, uvwamp_interrupt_cb on_interrupt,
+                                   void* user_data);
+
+/* One further chunk of a progressive call invocation's input: args (an array) and kwargs (an
+ * object), borrowed until the callback returns; `more` is 1 when more chunks follow, 0 for the
+ * last. */
+typedef void (*uvwamp_input_cb)(uvwamp_invocation* invocation, const uvwamp_value* args,
+                                const uvwamp_value* kwargs, int more, void* user_data);
+/* Sets the invocation's input callback, or removes it (NULL); a second replaces the first. It
+ * receives each further chunk in order; chunks that came while no callback was set wait for one,
+ * and it receives them at once, inside this call. Returns 0, UVWAMP_EINVAL (NULL invocation) or
+ * UVWAMP_ENOMEM. */
+int uvwamp_invocation_on_input(uvwamp_invocation* invocation, uvwamp_input_cb on_input,
+                               void* user_data);
 
 /* ---------------------------------------------------------------------------------------------
  * The client
@@ -397,9 +509,9 @@ const uvwamp_value* uvwamp_invocation_details(const uvwamp_invocation* invocatio
  * error (NULL on success) and the user_data given with the request. A request callback may be
  * NULL (the outcome is then dropped; a registration or subscription handle is freed), except
  * where a comment says otherwise. Callbacks may call any function here, uvwamp_client_close
- * included. Event and invocation callbacks, and their user_data, are used until the
- * unsubscribe or unregister call, the end of the session, or the close callback, whichever
- * comes first.
+ * included. Event, invocation and revocation callbacks, and their user_data, are used until the
+ * unsubscribe or unregister call, the revocation, the end of the session, or the close callback,
+ * whichever comes first; a call's progress callback until the call's own callback.
  *
  * Ending: when the session ends without a leave (the router says GOODBYE or ABORT, the
  * connection is lost, the router breaks the protocol), the pending requests complete with the
@@ -421,6 +533,10 @@ typedef void (*uvwamp_session_ended_cb)(uvwamp_client* client, const uvwamp_erro
                                         void* user_data);
 typedef void (*uvwamp_call_cb)(uvwamp_client* client, const uvwamp_call_result* result,
                                const uvwamp_error* error, void* user_data);
+/* One progressive result of a call, before its final one (see uvwamp_call_options_set_progress_cb);
+ * `user_data` is the call's. */
+typedef void (*uvwamp_progress_cb)(uvwamp_client* client, const uvwamp_call_result* progress,
+                                   void* user_data);
 /* `publication_id` is the router's id for an acknowledged publish, 0 for an unacknowledged one
  * (which completes once the message is queued for the router) and on failure. */
 typedef void (*uvwamp_publish_cb)(uvwamp_client* client, uint64_t publication_id,
@@ -434,6 +550,12 @@ typedef void (*uvwamp_register_cb)(uvwamp_client* client, uvwamp_registration* r
                                    const uvwamp_error* error, void* user_data);
 typedef void (*uvwamp_invocation_cb)(uvwamp_client* client, uvwamp_invocation* invocation,
                                      void* user_data);
+/* The router revoked a registration (see uvwamp_register_options_set_revoked_cb): no invocation
+ * reaches it any more, and its handle names nothing (unregistering it fails with UVWAMP_EINVAL;
+ * free it as usual). `registration` names it, borrowed; `reason` is the router's
+ * ("wamp.error.unregistered"), "" when it gave none; `user_data` is the register call's. */
+typedef void (*uvwamp_revoked_cb)(uvwamp_client* client, const uvwamp_registration* registration,
+                                  const char* reason, void* user_data);
 /* For unsubscribe and unregister. */
 typedef void (*uvwamp_done_cb)(uvwamp_client* client, const uvwamp_error* error, void* user_data);
 
@@ -465,11 +587,72 @@ int uvwamp_client_join(uvwamp_client* client, uvwamp_join_cb on_joined, void* us
 int uvwamp_client_leave(uvwamp_client* client, const char* reason, uvwamp_leave_cb on_left,
                         void* user_data);
 
-/* Calls `procedure`. args (array), kwargs and options (objects) may be NULL for empty; options
- * are sent as CALL.Options, for router features uvwamp has no setting for. */
+/* How a call is made, for uvwamp_client_call: built with setters, and copied by each call, so
+ * that one may serve many calls and be freed whenever you like. Each setter returns 0,
+ * UVWAMP_EINVAL for a NULL or invalid argument (the options are then unchanged), or
+ * UVWAMP_ENOMEM. docs/rpc.md says which router supports which feature. */
+typedef struct uvwamp_call_options uvwamp_call_options;
+
+/* NULL when memory runs out. Defaults: the client's call timeout, no progressive results, the
+ * input in one piece, the caller not disclosed, no extra options. */
+uvwamp_call_options* uvwamp_call_options_new(void);
+void uvwamp_call_options_free(uvwamp_call_options* options); /* NULL is allowed */
+/* The longest the call may take: 0 for no limit, else 1 to INT32_MAX milliseconds. When it
+ * passes, the call completes with UVWAMP_ETIMEDOUT (the URI wamp.error.timeout) and, where the
+ * router supports canceling, the callee is interrupted (killnowait). With progressive results
+ * the time counts from the last one. Unset: the client's (uvwamp_options_set_call_timeout). */
+int uvwamp_call_options_set_timeout(uvwamp_call_options* options, uint64_t milliseconds);
+/* Progressive call results: with `on_progress` set, the call asks for them (receive_progress),
+ * and each one reaches `on_progress`, in order, with the call's user_data, before the call's
+ * callback. NULL (the default) asks for none; a progressive result a router sends anyway is then
+ * dropped. */
+int uvwamp_call_options_set_progress_cb(uvwamp_call_options* options,
+                                        uvwamp_progress_cb on_progress);
+/* Progressive call invocation: non-zero sends the call's args and kwargs as the first chunk of
+ * its input, the others to follow with uvwamp_client_call_continue. It needs a router that
+ * announces progressive_call_invocations (nexus does, Crossbar does not): elsewhere the call
+ * fails with UVWAMP_ENOTSUP and nothing is sent. */
+int uvwamp_call_options_set_progressive_input(uvwamp_call_options* options, int progressive);
+/* Caller identification: non-zero asks the router to tell the callee who calls (disclose_me). */
+int uvwamp_call_options_set_disclose_me(uvwamp_call_options* options, int disclose);
+/* Options for router features uvwamp has no setting for: an object (copied), sent in
+ * CALL.Options as it is; the settings above win over members of the same name. */
+int uvwamp_call_options_set_extra(uvwamp_call_options* options, const uvwamp_value* extra);
+
+/* Calls `procedure`. args (array) and kwargs (object) may be NULL for empty, options NULL for
+ * the defaults. `user_data` must stay valid until the call's callback. `call_id` (may be NULL)
+ * receives the id that names the call for uvwamp_client_cancel and uvwamp_client_call_continue
+ * until its callback runs: never 0, and never used again by this client. It receives 0 when
+ * the call failed before it went out (the callback then tells why; a progressive call on a
+ * router that cannot take one, say) or the function returned a negative code. */
 int uvwamp_client_call(uvwamp_client* client, const char* procedure, const uvwamp_value* args,
-                       const uvwamp_value* kwargs, const uvwamp_value* options,
-                       uvwamp_call_cb on_result, void* user_data);
+                       const uvwamp_value* kwargs, const uvwamp_call_options* options,
+                       uvwamp_call_cb on_result, void* user_data, uint64_t* call_id);
+
+/* Cancels the call in flight that `call_id` names, with CANCEL in `mode` where the router
+ * announces call_canceling:
+ *  - UVWAMP_CANCEL_SKIP and UVWAMP_CANCEL_KILLNOWAIT end the call at once: its callback runs on
+ *    a later turn, with UVWAMP_ECANCELED;
+ *  - UVWAMP_CANCEL_KILL interrupts the callee and waits for the router, whose answer ends the
+ *    call: UVWAMP_ECANCELED (the URI wamp.error.canceled), or the result or error that won the
+ *    race. Crossbar answers only once the callee did: pair kill with a timeout.
+ * Where the router cannot cancel, the call ends at once, with UVWAMP_ECANCELED, and the callee
+ * is not told. This is no request: it acts at once, and calls nothing back itself. Returns 0;
+ * UVWAMP_EINVAL for a NULL client, a mode not listed, or a call not in flight (an unknown id, a
+ * call that completed or ended here already, one of an earlier session), and nothing changes;
+ * UVWAMP_ECLOSED after uvwamp_client_close. */
+int uvwamp_client_cancel(uvwamp_client* client, uint64_t call_id, uvwamp_cancel_mode mode);
+
+/* Sends the next chunk of the input of a call made with
+ * uvwamp_call_options_set_progressive_input: args and kwargs as for the call, `progress`
+ * non-zero while more chunks follow, 0 for the last. This is no request: it acts at once.
+ * Returns 0 when the chunk went to the router, or, sending nothing: UVWAMP_EINVAL for a NULL
+ * client, mistyped args or kwargs, a call not in flight, one that takes no more input (it was
+ * not made progressive, or its last chunk went), or a chunk that cannot be sent (a payload the
+ * serializer cannot write, a message over the size limit); UVWAMP_ETRANSPORT when the
+ * connection is gone; UVWAMP_ECLOSED after uvwamp_client_close; UVWAMP_ENOMEM. */
+int uvwamp_client_call_continue(uvwamp_client* client, uint64_t call_id, const uvwamp_value* args,
+                                const uvwamp_value* kwargs, int progress);
 
 /* Flags of uvwamp_client_publish. */
 enum {
@@ -477,8 +660,8 @@ enum {
    * callback gets the error). */
   UVWAMP_PUBLISH_ACKNOWLEDGE = 1
 };
-/* Publishes to `topic`; args, kwargs, options as for call. `flags` is 0 or UVWAMP_PUBLISH_*
- * (UVWAMP_EINVAL for any other bit). */
+/* Publishes to `topic`; args and kwargs as for call, options (an object, may be NULL) sent as
+ * PUBLISH.Options. `flags` is 0 or UVWAMP_PUBLISH_* (UVWAMP_EINVAL for any other bit). */
 int uvwamp_client_publish(uvwamp_client* client, const char* topic, const uvwamp_value* args,
                           const uvwamp_value* kwargs, const uvwamp_value* options, unsigned flags,
                           uvwamp_publish_cb on_done, void* user_data);
@@ -494,11 +677,63 @@ int uvwamp_client_subscribe(uvwamp_client* client, const char* topic, const uvwa
 int uvwamp_client_unsubscribe(uvwamp_client* client, const uvwamp_subscription* subscription,
                               uvwamp_done_cb on_done, void* user_data);
 
+/* How a procedure is registered, for uvwamp_client_register: built and copied like
+ * uvwamp_call_options, with setters that return the same codes. */
+typedef struct uvwamp_register_options uvwamp_register_options;
+
+/* Pattern-based registration: which procedures the registered URI stands for. */
+typedef enum uvwamp_match {
+  UVWAMP_MATCH_EXACT,   /* itself alone */
+  UVWAMP_MATCH_PREFIX,  /* every procedure whose URI starts with it */
+  UVWAMP_MATCH_WILDCARD /* its empty components match any component: "com.example..get" */
+} uvwamp_match;
+
+/* Shared registration: whether other callees may register the same procedure, and which of them
+ * a call goes to. Every callee of the procedure must ask for the same policy. */
+typedef enum uvwamp_invoke {
+  UVWAMP_INVOKE_SINGLE, /* this callee alone */
+  UVWAMP_INVOKE_ROUNDROBIN,
+  UVWAMP_INVOKE_RANDOM,
+  UVWAMP_INVOKE_FIRST,
+  UVWAMP_INVOKE_LAST
+} uvwamp_invoke;
+
+/* NULL when memory runs out. Defaults: UVWAMP_MATCH_EXACT, UVWAMP_INVOKE_SINGLE, no concurrency
+ * limit, callers disclosed as the router decides, the router times the calls, no revocation
+ * callback, no extra options. */
+uvwamp_register_options* uvwamp_register_options_new(void);
+void uvwamp_register_options_free(uvwamp_register_options* options); /* NULL is allowed */
+int uvwamp_register_options_set_match(uvwamp_register_options* options, uvwamp_match match);
+int uvwamp_register_options_set_invoke(uvwamp_register_options* options, uvwamp_invoke invoke);
+/* The most invocations the router runs at once on this registration; 0 for no limit. Crossbar
+ * honours it (a call beyond it fails with crossbar.error.max_concurrency_reached); nexus ignores
+ * it. */
+int uvwamp_register_options_set_concurrency(uvwamp_register_options* options, unsigned concurrency);
+/* Caller identification: non-zero asks the router to disclose every caller to this callee
+ * (disclose_caller; see uvwamp_invocation_caller). */
+int uvwamp_register_options_set_disclose_caller(uvwamp_register_options* options, int disclose);
+/* Non-zero: this callee, not the router, keeps each caller's timeout. The router forwards it
+ * (uvwamp_invocation_timeout), and uvwamp interrupts the invocation when it passes, answering
+ * wamp.error.timeout (see "Interruption"). */
+int uvwamp_register_options_set_forward_timeout(uvwamp_register_options* options, int forward);
+/* Registration revocation: `on_revoked` (NULL for none, the default) runs when the router
+ * revokes the registration, with the register call's user_data. */
+int uvwamp_register_options_set_revoked_cb(uvwamp_register_options* options,
+                                           uvwamp_revoked_cb on_revoked);
+/* Options for router features uvwamp has no setting for (Crossbar's force_reregister, say): an
+ * object (copied), sent in REGISTER.Options as it is; the settings above win over members of the
+ * same name. */
+int uvwamp_register_options_set_extra(uvwamp_register_options* options, const uvwamp_value* extra);
+
 /* Registers `procedure`: `on_invocation` (required) gets each call, `on_registered` the
- * outcome, both with `user_data`. options (an object, may be NULL) is sent as REGISTER.Options. */
+ * outcome, both with `user_data`, as does the revocation callback of `options` (NULL for the
+ * defaults). A session registers a procedure once per match policy: another registration of it
+ * fails with UVWAMP_EINVAL, so a second callee of a shared registration needs a client of its
+ * own. */
 int uvwamp_client_register(uvwamp_client* client, const char* procedure,
-                           const uvwamp_value* options, uvwamp_invocation_cb on_invocation,
-                           uvwamp_register_cb on_registered, void* user_data);
+                           const uvwamp_register_options* options,
+                           uvwamp_invocation_cb on_invocation, uvwamp_register_cb on_registered,
+                           void* user_data);
 /* No invocation reaches the registration's callback once this returned 0. */
 int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* registration,
                              uvwamp_done_cb on_done, void* user_data);

@@ -10,6 +10,10 @@
 //    hold the payload as Values, moved out of the C++ result where it is ours to take.
 //  - After uvwamp_client_close nothing is passed on to the C++ client, so no C callback can run
 //    after the close callback, which frees the client.
+//  - A call is named to C by an id of the client's, mapped to its CallRequest until its callback
+//    runs: a plain number, which C can keep, and which names nothing once the call is over.
+//  - An invocation's C callbacks may free it; the C++ handler that runs one notes that on its
+//    stack (RunningCallback) and leaves the invocation alone once the callback returned.
 #include <uvwamp.h>
 #include <uvwamp/client.hpp>
 #include <uvwamp/serializer.hpp>
@@ -19,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -71,6 +76,18 @@ struct uvwamp_event {
   Value details{Value::Object{}};
 };
 
+struct uvwamp_call_options {
+  // cpp.on_progress stays empty: each call makes its own from on_progress and its user_data.
+  uvwamp::CallOptions cpp;
+  uvwamp_progress_cb on_progress = nullptr;
+};
+
+struct uvwamp_register_options {
+  // cpp.on_revoked stays empty: each register call makes its own from on_revoked.
+  uvwamp::RegisterOptions cpp;
+  uvwamp_revoked_cb on_revoked = nullptr;
+};
+
 struct uvwamp_registration {
   uvwamp::Registration cpp;
 };
@@ -79,22 +96,68 @@ struct uvwamp_subscription {
   uvwamp::Subscription cpp;
 };
 
+namespace uvwamp::capi {
+
+// One C callback of an invocation while it runs (the invocation callback, an interrupt or an
+// input callback), kept on the stack of the C++ handler that calls it. A callback may free a
+// taken invocation: uvwamp_invocation_free then marks every callback running for it, so that
+// none of their handlers touches the invocation after its callback returned.
+struct RunningCallback {
+  RunningCallback(uvwamp_invocation* invocation, const Interrupt* interrupt) noexcept;
+  ~RunningCallback();
+  RunningCallback(const RunningCallback&) = delete;
+  RunningCallback& operator=(const RunningCallback&) = delete;
+
+  uvwamp_invocation* invocation;
+  const Interrupt* interrupt;  // what the interrupt callback is told; null for the others
+  RunningCallback* outer;      // the callback this one runs inside, if any
+  bool freed = false;
+};
+
+}  // namespace uvwamp::capi
+
 struct uvwamp_invocation {
   explicit uvwamp_invocation(uvwamp::Invocation&& invocation) noexcept
       : cpp(std::move(invocation)),
         args(std::move(cpp.args)),
         kwargs(std::move(cpp.kwargs)),
-        details(std::move(cpp.details)) {}
+        details(std::move(cpp.details)),
+        cancellation(cpp.cancellation()) {}
+
+  // The C++ invocation's interrupt and input handlers name this one, and the C++ invocation may
+  // outlive it in a handler's hands: they go first.
+  ~uvwamp_invocation() {
+    for (uvwamp::capi::RunningCallback* c = running; c != nullptr; c = c->outer)
+      c->freed = true;
+    cpp.on_interrupt(nullptr);
+    cpp.on_input(nullptr);
+  }
+  uvwamp_invocation(const uvwamp_invocation&) = delete;
+  uvwamp_invocation& operator=(const uvwamp_invocation&) = delete;
 
   uvwamp::Invocation cpp;
   Value args;
   Value kwargs;
   Value details;
+  // For uvwamp_invocation_interrupted, on any thread: Invocation::interrupted() is the loop's.
+  uvwamp::CancellationToken cancellation;
   bool taken = false;
-  // The dispatcher's own record of the take: a taken invocation may be freed inside the
-  // callback, so after it returns the dispatcher must not look at the invocation again.
-  bool* taken_in_dispatch = nullptr;
+  // The innermost callback of this invocation that runs now.
+  uvwamp::capi::RunningCallback* running = nullptr;
 };
+
+namespace uvwamp::capi {
+
+RunningCallback::RunningCallback(uvwamp_invocation* invocation, const Interrupt* interrupt) noexcept
+    : invocation(invocation), interrupt(interrupt), outer(invocation->running) {
+  invocation->running = this;
+}
+
+RunningCallback::~RunningCallback() {
+  if (!freed) invocation->running = outer;
+}
+
+}  // namespace uvwamp::capi
 
 namespace {
 
@@ -239,6 +302,58 @@ int set_timeout(uvwamp_options* options, std::uint64_t milliseconds,
   return 0;
 }
 
+// The C enums list the C++ ones in the same order, so a C value converts by number once it is
+// checked to be in range: a C enum holds whatever int it was given.
+static_assert(UVWAMP_CANCEL_SKIP == static_cast<int>(uvwamp::CancelMode::skip) &&
+              UVWAMP_CANCEL_KILL == static_cast<int>(uvwamp::CancelMode::kill) &&
+              UVWAMP_CANCEL_KILLNOWAIT == static_cast<int>(uvwamp::CancelMode::killnowait));
+static_assert(UVWAMP_MATCH_EXACT == static_cast<int>(uvwamp::MatchPolicy::exact) &&
+              UVWAMP_MATCH_PREFIX == static_cast<int>(uvwamp::MatchPolicy::prefix) &&
+              UVWAMP_MATCH_WILDCARD == static_cast<int>(uvwamp::MatchPolicy::wildcard));
+static_assert(UVWAMP_INVOKE_SINGLE == static_cast<int>(uvwamp::InvokePolicy::single) &&
+              UVWAMP_INVOKE_ROUNDROBIN == static_cast<int>(uvwamp::InvokePolicy::roundrobin) &&
+              UVWAMP_INVOKE_RANDOM == static_cast<int>(uvwamp::InvokePolicy::random) &&
+              UVWAMP_INVOKE_FIRST == static_cast<int>(uvwamp::InvokePolicy::first) &&
+              UVWAMP_INVOKE_LAST == static_cast<int>(uvwamp::InvokePolicy::last));
+
+template <typename Cpp, typename C>
+bool from_c(C value, C last, Cpp& out) noexcept {
+  const int number = static_cast<int>(value);
+  if (number < 0 || number > static_cast<int>(last)) return false;
+  out = static_cast<Cpp>(number);
+  return true;
+}
+
+// A call timeout as C gives it: 0 for none, else up to INT32_MAX ms, as the client's other
+// timeouts.
+bool call_timeout_from_c(std::uint64_t milliseconds, std::chrono::milliseconds& out) noexcept {
+  if (milliseconds > INT32_MAX) return false;
+  out = std::chrono::milliseconds(static_cast<std::int64_t>(milliseconds));
+  return true;
+}
+
+// The call whose id C gave, while it is in flight.
+const uvwamp::CallRequest* find_call(const uvwamp_client* client, std::uint64_t call_id) noexcept {
+  auto found = client->calls.find(call_id);
+  return found == client->calls.end() ? nullptr : &found->second;
+}
+
+// An interrupt callback that frees its invocation unanswered must not turn the session's
+// answer (canceled, or timeout) into the runtime_error of a dropped invocation, so the answer
+// the session would have given goes first. Should it fail, the drop still answers.
+void answer_interrupted(uvwamp_invocation& invocation,
+                        const uvwamp::Interrupt& interrupt) noexcept {
+  if (invocation.cpp.answered()) return;
+  const bool timed_out = interrupt.reason == "wamp.error.timeout";
+  try {
+    std::string sentence = "the invocation of '" + invocation.cpp.procedure() +
+                           (timed_out ? "' timed out" : "' was interrupted: the call was canceled");
+    (void)invocation.cpp.error(timed_out ? "wamp.error.timeout" : "wamp.error.canceled",
+                               {Value(std::move(sentence))});
+  } catch (...) {
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -350,6 +465,123 @@ int uvwamp_options_set_max_message_size(uvwamp_options* options, size_t bytes) {
   return 0;
 }
 
+int uvwamp_options_set_call_timeout(uvwamp_options* options, uint64_t milliseconds) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  if (!call_timeout_from_c(milliseconds, options->cpp.call_timeout)) return UVWAMP_EINVAL;
+  return 0;
+}
+
+// Call and register options ------------------------------------------------------------------
+
+uvwamp_call_options* uvwamp_call_options_new(void) {
+  try {
+    return new uvwamp_call_options();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void uvwamp_call_options_free(uvwamp_call_options* options) {
+  delete options;
+}
+
+int uvwamp_call_options_set_timeout(uvwamp_call_options* options, uint64_t milliseconds) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  std::chrono::milliseconds timeout{0};
+  if (!call_timeout_from_c(milliseconds, timeout)) return UVWAMP_EINVAL;
+  options->cpp.timeout = timeout;
+  return 0;
+}
+
+int uvwamp_call_options_set_progress_cb(uvwamp_call_options* options,
+                                        uvwamp_progress_cb on_progress) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->on_progress = on_progress;
+  return 0;
+}
+
+int uvwamp_call_options_set_progressive_input(uvwamp_call_options* options, int progressive) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.progress = progressive != 0;
+  return 0;
+}
+
+int uvwamp_call_options_set_disclose_me(uvwamp_call_options* options, int disclose) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.disclose_me = disclose != 0;
+  return 0;
+}
+
+int uvwamp_call_options_set_extra(uvwamp_call_options* options, const uvwamp_value* extra) {
+  if (options == nullptr || extra == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    Value::Object copy;
+    if (int rc = copy_object(extra, copy); rc != 0) return rc;
+    options->cpp.extra = std::move(copy);
+    return 0;
+  });
+}
+
+uvwamp_register_options* uvwamp_register_options_new(void) {
+  try {
+    return new uvwamp_register_options();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void uvwamp_register_options_free(uvwamp_register_options* options) {
+  delete options;
+}
+
+int uvwamp_register_options_set_match(uvwamp_register_options* options, uvwamp_match match) {
+  if (options == nullptr || !from_c(match, UVWAMP_MATCH_WILDCARD, options->cpp.match))
+    return UVWAMP_EINVAL;
+  return 0;
+}
+
+int uvwamp_register_options_set_invoke(uvwamp_register_options* options, uvwamp_invoke invoke) {
+  if (options == nullptr || !from_c(invoke, UVWAMP_INVOKE_LAST, options->cpp.invoke))
+    return UVWAMP_EINVAL;
+  return 0;
+}
+
+int uvwamp_register_options_set_concurrency(uvwamp_register_options* options,
+                                            unsigned concurrency) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.concurrency = concurrency;
+  return 0;
+}
+
+int uvwamp_register_options_set_disclose_caller(uvwamp_register_options* options, int disclose) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.disclose_caller = disclose != 0;
+  return 0;
+}
+
+int uvwamp_register_options_set_forward_timeout(uvwamp_register_options* options, int forward) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.forward_timeout = forward != 0;
+  return 0;
+}
+
+int uvwamp_register_options_set_revoked_cb(uvwamp_register_options* options,
+                                           uvwamp_revoked_cb on_revoked) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->on_revoked = on_revoked;
+  return 0;
+}
+
+int uvwamp_register_options_set_extra(uvwamp_register_options* options, const uvwamp_value* extra) {
+  if (options == nullptr || extra == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    Value::Object copy;
+    if (int rc = copy_object(extra, copy); rc != 0) return rc;
+    options->cpp.extra = std::move(copy);
+    return 0;
+  });
+}
+
 // What callbacks are lent --------------------------------------------------------------------
 
 int uvwamp_error_code(const uvwamp_error* e) {
@@ -455,14 +687,18 @@ const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription) {
 
 int uvwamp_invocation_take(uvwamp_invocation* invocation) {
   if (invocation == nullptr) return UVWAMP_EINVAL;
-  if (invocation->taken) return 0;
   invocation->taken = true;
-  *invocation->taken_in_dispatch = true;
   return 0;
 }
 
 void uvwamp_invocation_free(uvwamp_invocation* invocation) {
   if (invocation == nullptr || !invocation->taken) return;
+  for (const uvwamp::capi::RunningCallback* c = invocation->running; c != nullptr; c = c->outer) {
+    if (c->interrupt != nullptr) {
+      answer_interrupted(*invocation, *c->interrupt);
+      break;
+    }
+  }
   delete invocation;
 }
 
@@ -493,6 +729,96 @@ int uvwamp_invocation_error(uvwamp_invocation* invocation, const char* uri,
 
 int uvwamp_invocation_answered(const uvwamp_invocation* invocation) {
   return invocation != nullptr && invocation->cpp.answered() ? 1 : 0;
+}
+
+int uvwamp_invocation_progress(uvwamp_invocation* invocation, const uvwamp_value* args,
+                               const uvwamp_value* kwargs) {
+  if (invocation == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
+    // Interrupted comes first: the interruption answers the invocation, and while the interrupt
+    // callback runs, before that answer, no more results should go either.
+    if (invocation->cpp.interrupted()) return UVWAMP_ECANCELED;
+    if (invocation->cpp.answered()) return UVWAMP_EALREADY;
+    if (!invocation->cpp.receive_progress()) return UVWAMP_EINVAL;
+    const uvwamp::WampStatus sent =
+        invocation->cpp.progress(std::move(payload.args), std::move(payload.kwargs));
+    if (sent) return 0;
+    // What is left: the session is over, or the message cannot be sent.
+    return UVWAMP_ENOTSENT;
+  });
+}
+
+int uvwamp_invocation_caller(const uvwamp_invocation* invocation, uint64_t* session) {
+  const std::optional<uvwamp::Id> caller = invocation->cpp.caller();
+  if (!caller) return 0;
+  if (session != nullptr) *session = *caller;
+  return 1;
+}
+const char* uvwamp_invocation_caller_authid(const uvwamp_invocation* invocation) {
+  return invocation->cpp.caller_authid().c_str();
+}
+const char* uvwamp_invocation_caller_authrole(const uvwamp_invocation* invocation) {
+  return invocation->cpp.caller_authrole().c_str();
+}
+int uvwamp_invocation_trustlevel(const uvwamp_invocation* invocation, int64_t* level) {
+  const std::optional<std::int64_t> trustlevel = invocation->cpp.trustlevel();
+  if (!trustlevel) return 0;
+  if (level != nullptr) *level = *trustlevel;
+  return 1;
+}
+int uvwamp_invocation_receive_progress(const uvwamp_invocation* invocation) {
+  return invocation->cpp.receive_progress() ? 1 : 0;
+}
+uint64_t uvwamp_invocation_timeout(const uvwamp_invocation* invocation) {
+  return static_cast<uint64_t>(invocation->cpp.timeout().count());
+}
+int uvwamp_invocation_more_input(const uvwamp_invocation* invocation) {
+  return invocation->cpp.more_input() ? 1 : 0;
+}
+
+int uvwamp_invocation_interrupted(const uvwamp_invocation* invocation) {
+  return invocation->cancellation.canceled() ? 1 : 0;
+}
+
+int uvwamp_invocation_on_interrupt(uvwamp_invocation* invocation, uvwamp_interrupt_cb on_interrupt,
+                                   void* user_data) {
+  if (invocation == nullptr) return UVWAMP_EINVAL;
+  if (on_interrupt == nullptr) {
+    invocation->cpp.on_interrupt(nullptr);
+    return 0;
+  }
+  return guarded([&]() -> int {
+    // This may run the handler at once, which may free the invocation: nothing of it is used
+    // after this call.
+    invocation->cpp.on_interrupt(
+        [invocation, on_interrupt, user_data](const uvwamp::Interrupt& what) {
+          uvwamp::capi::RunningCallback running(invocation, &what);
+          on_interrupt(invocation, static_cast<uvwamp_cancel_mode>(what.mode), what.reason.c_str(),
+                       user_data);
+        });
+    return 0;
+  });
+}
+
+int uvwamp_invocation_on_input(uvwamp_invocation* invocation, uvwamp_input_cb on_input,
+                               void* user_data) {
+  if (invocation == nullptr) return UVWAMP_EINVAL;
+  if (on_input == nullptr) {
+    invocation->cpp.on_input(nullptr);
+    return 0;
+  }
+  return guarded([&]() -> int {
+    // As for on_interrupt: chunks that waited run at once, and may free the invocation.
+    invocation->cpp.on_input([invocation, on_input, user_data](uvwamp::InvocationInput input) {
+      const Value args(std::move(input.args));
+      const Value kwargs(std::move(input.kwargs));
+      uvwamp::capi::RunningCallback running(invocation, nullptr);
+      on_input(invocation, to_c(&args), to_c(&kwargs), input.more ? 1 : 0, user_data);
+    });
+    return 0;
+  });
 }
 
 uint64_t uvwamp_invocation_request_id(const uvwamp_invocation* invocation) {
@@ -622,29 +948,96 @@ int uvwamp_client_leave(uvwamp_client* client, const char* reason, uvwamp_leave_
 }
 
 int uvwamp_client_call(uvwamp_client* client, const char* procedure, const uvwamp_value* args,
-                       const uvwamp_value* kwargs, const uvwamp_value* options,
-                       uvwamp_call_cb on_result, void* user_data) {
+                       const uvwamp_value* kwargs, const uvwamp_call_options* options,
+                       uvwamp_call_cb on_result, void* user_data, uint64_t* call_id) {
+  if (call_id != nullptr) *call_id = 0;
   if (int rc = check_client(client); rc != 0) return rc;
   if (procedure == nullptr) return UVWAMP_EINVAL;
   return guarded([&]() -> int {
     Payload payload;
-    if (int rc = copy_payload(args, kwargs, options, payload); rc != 0) return rc;
+    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
     uvwamp::CallOptions call_options;
-    call_options.extra = std::move(payload.options);
-    client->cpp->call(
-        procedure, std::move(payload.args), std::move(payload.kwargs), std::move(call_options),
-        [client, on_result, user_data](uvwamp::WampResult<uvwamp::CallResult> r) {
-          if (on_result == nullptr) return;
-          if (!r) {
-            const uvwamp_error c_error = take_error(r);
-            on_result(client, nullptr, &c_error, user_data);
+    if (options != nullptr) {
+      call_options = options->cpp;
+      if (uvwamp_progress_cb on_progress = options->on_progress) {
+        call_options.on_progress = [client, on_progress,
+                                    user_data](const uvwamp::CallResult& progress) {
+          // The result is lent, so it is copied; should memory run out, this one is missed.
+          uvwamp_call_result c_progress;
+          try {
+            Value progress_args(progress.args);
+            Value progress_kwargs(progress.kwargs);
+            Value progress_details(progress.details);
+            c_progress.args = std::move(progress_args);
+            c_progress.kwargs = std::move(progress_kwargs);
+            c_progress.details = std::move(progress_details);
+          } catch (...) {
             return;
           }
-          const uvwamp_call_result result{Value(std::move(r->args)), Value(std::move(r->kwargs)),
-                                          Value(std::move(r->details))};
-          on_result(client, &result, nullptr, user_data);
-        });
+          on_progress(client, &c_progress, user_data);
+        };
+      }
+    }
+    // The id's entry is made first, so that nothing after the call went out can fail; the call
+    // fills it in, or it goes when the call failed before it went out.
+    const std::uint64_t id = client->last_call_id + 1;
+    auto entry = client->calls.emplace(id, uvwamp::CallRequest{}).first;
+    client->last_call_id = id;
+    uvwamp::CallRequest request;
+    try {
+      request = client->cpp->call(
+          procedure, std::move(payload.args), std::move(payload.kwargs), std::move(call_options),
+          [client, id, on_result, user_data](uvwamp::WampResult<uvwamp::CallResult> r) {
+            client->calls.erase(id);
+            if (on_result == nullptr) return;
+            if (!r) {
+              const uvwamp_error c_error = take_error(r);
+              on_result(client, nullptr, &c_error, user_data);
+              return;
+            }
+            const uvwamp_call_result result{Value(std::move(r->args)), Value(std::move(r->kwargs)),
+                                            Value(std::move(r->details))};
+            on_result(client, &result, nullptr, user_data);
+          });
+    } catch (...) {
+      client->calls.erase(entry);
+      throw;
+    }
+    if (request.request_id == 0) {
+      client->calls.erase(entry);
+      return 0;
+    }
+    entry->second = request;
+    if (call_id != nullptr) *call_id = id;
     return 0;
+  });
+}
+
+int uvwamp_client_cancel(uvwamp_client* client, uint64_t call_id, uvwamp_cancel_mode mode) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  uvwamp::CancelMode cpp_mode = uvwamp::CancelMode::kill;
+  if (!from_c(mode, UVWAMP_CANCEL_KILLNOWAIT, cpp_mode)) return UVWAMP_EINVAL;
+  const uvwamp::CallRequest* call = find_call(client, call_id);
+  if (call == nullptr) return UVWAMP_EINVAL;
+  const uvwamp::CallRequest request = *call;
+  return guarded([&]() -> int {
+    const uvwamp::WampStatus canceled = client->cpp->cancel(request, cpp_mode);
+    return canceled ? 0 : code_of(canceled.error().code);
+  });
+}
+
+int uvwamp_client_call_continue(uvwamp_client* client, uint64_t call_id, const uvwamp_value* args,
+                                const uvwamp_value* kwargs, int progress) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  const uvwamp::CallRequest* call = find_call(client, call_id);
+  if (call == nullptr) return UVWAMP_EINVAL;
+  const uvwamp::CallRequest request = *call;
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
+    const uvwamp::WampStatus sent = client->cpp->continue_call(
+        request, std::move(payload.args), std::move(payload.kwargs), progress != 0);
+    return sent ? 0 : code_of(sent.error().code);
   });
 }
 
@@ -721,13 +1114,30 @@ int uvwamp_client_unsubscribe(uvwamp_client* client, const uvwamp_subscription* 
 }
 
 int uvwamp_client_register(uvwamp_client* client, const char* procedure,
-                           const uvwamp_value* options, uvwamp_invocation_cb on_invocation,
-                           uvwamp_register_cb on_registered, void* user_data) {
+                           const uvwamp_register_options* options,
+                           uvwamp_invocation_cb on_invocation, uvwamp_register_cb on_registered,
+                           void* user_data) {
   if (int rc = check_client(client); rc != 0) return rc;
   if (procedure == nullptr || on_invocation == nullptr) return UVWAMP_EINVAL;
   return guarded([&]() -> int {
     uvwamp::RegisterOptions register_options;
-    if (int rc = copy_object(options, register_options.extra); rc != 0) return rc;
+    if (options != nullptr) {
+      register_options = options->cpp;
+      if (uvwamp_revoked_cb on_revoked = options->on_revoked) {
+        // The handle the revocation callback is lent is made now, the procedure in it too (a
+        // revoked registration names the procedure registered), so that the revocation itself
+        // allocates nothing and cannot be missed.
+        auto revoked = std::make_shared<uvwamp_registration>();
+        revoked->cpp.procedure = procedure;
+        register_options.on_revoked = [client, on_revoked, user_data, revoked](
+                                          const uvwamp::Registration& registration,
+                                          const std::string& reason) {
+          revoked->cpp.id = registration.id;
+          revoked->cpp.session_epoch = registration.session_epoch;
+          on_revoked(client, revoked.get(), reason.c_str(), user_data);
+        };
+      }
+    }
     auto pending = std::make_shared<PendingHandle<uvwamp_registration>>();
     client->cpp->register_procedure(
         procedure, std::move(register_options),
@@ -736,10 +1146,14 @@ int uvwamp_client_register(uvwamp_client* client, const char* procedure,
           // the caller with wamp.error.runtime_error.
           auto* c_invocation = new (std::nothrow) uvwamp_invocation(std::move(invocation));
           if (c_invocation == nullptr) return;
-          bool taken = false;
-          c_invocation->taken_in_dispatch = &taken;
-          on_invocation(client, c_invocation, user_data);
-          if (!taken) delete c_invocation;
+          bool freed = false;
+          {
+            uvwamp::capi::RunningCallback running(c_invocation, nullptr);
+            on_invocation(client, c_invocation, user_data);
+            freed = running.freed;
+          }
+          // Not taken, it is still ours; taken, it is the callback's, which may have freed it.
+          if (!freed && !c_invocation->taken) delete c_invocation;
         },
         handle_reporter<uvwamp_registration, uvwamp::Registration>(client, on_registered, user_data,
                                                                    pending));

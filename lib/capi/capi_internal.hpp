@@ -11,6 +11,8 @@
 #include <uvwamp/client.hpp>
 #include <uvwamp/value.hpp>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <new>
 #include <vector>
@@ -24,6 +26,10 @@ struct uvwamp_options {
 };
 
 struct uvwamp_client {
+  // The calls in flight by the ids uvwamp_client_call gave out, each until its callback runs.
+  // Declared before `cpp`, so that it outlives the C++ client, whose completions erase from it.
+  std::map<std::uint64_t, uvwamp::CallRequest> calls;
+  std::uint64_t last_call_id = 0;
   std::unique_ptr<uvwamp::Client> cpp;
   std::shared_ptr<uvwamp::capi::SecretRequests> secret_requests;
   bool closing = false;

@@ -123,7 +123,7 @@ static void start_when_ready(uvwamp_client* client, struct app* app) {
   operands = uvwamp_value_new_array();
   uvwamp_value_array_append(operands, uvwamp_value_new_int64(2));
   uvwamp_value_array_append(operands, uvwamp_value_new_int64(3));
-  uvwamp_client_call(client, PROCEDURE, operands, NULL, NULL, on_result, app);
+  uvwamp_client_call(client, PROCEDURE, operands, NULL, NULL, on_result, app, NULL);
   uvwamp_value_free(operands);
 
   greeting = uvwamp_value_new_array();
