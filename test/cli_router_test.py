@@ -21,7 +21,18 @@ from pathlib import Path
 
 TOOL = sys.argv.pop(1) if len(sys.argv) > 1 else "uvwamp"
 ROUTERCTL = Path(__file__).resolve().parent / "fixture" / "routerctl.py"
+# The interop tests' autobahn-python peer (its py.progress sends progressive results), on the
+# venv's python, which has autobahn.
+INTEROP_PEER = Path(__file__).resolve().parent / "interop" / "peer.py"
+VENV_PYTHON = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "python"
 TIMEOUT = 60
+
+
+
+def sleeper(pid_file):
+    """A command for register --exec that never answers in time: it writes its pid (the
+    shell's, which exec makes sleep's) to `pid_file`, then sleeps."""
+    return ["sh", "-c", 'echo $$ > "$0.new" && mv "$0.new" "$0" && exec sleep 30', str(pid_file)]
 
 # A command for register --exec that does what the call's first argument says, so that one
 # registration can show every way a command ends.
@@ -58,6 +69,24 @@ elif what == "release":
 
 def unique(prefix):
     return f"{prefix}.{uuid.uuid4().hex[:12]}"
+
+
+def wait_for(condition, what, timeout=TIMEOUT):
+    """Polls `condition` until it holds; fails naming `what` when it did not in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.02)
+
+
+def is_running(pid):
+    """True while the process exists and is not a zombie (its parent reaps it at once)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def closed_port_url():
@@ -116,6 +145,8 @@ class Background:
 
 class RouterTests:
     router = None
+    # Whether the router tells a callee who calls when neither side asked.
+    discloses_callers_unasked = None
 
     @classmethod
     def setUpClass(cls):
@@ -353,6 +384,200 @@ class RouterTests:
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIn(b"wamp.error.invalid_uri", done.stderr)
 
+    # The Advanced Profile's RPC options.
+
+    def temporary_directory(self):
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        return Path(directory.name)
+
+    def assert_stopped_if_started(self, pid_file):
+        # The command may have been stopped before its shell wrote the file.
+        if pid_file.exists():
+            pid = int(pid_file.read_text())
+            wait_for(lambda: not is_running(pid), f"the end of the command (pid {pid})")
+
+    def sleeping_pid(self, pid_file):
+        wait_for(pid_file.exists, f"the command writing {pid_file}")
+        pid = int(pid_file.read_text())
+        # Whatever happens to the test, the sleeper goes.
+        self.addCleanup(lambda: is_running(pid) and os.kill(pid, signal.SIGKILL))
+        return pid
+
+    def test_call_timeout_ends_the_call_and_the_command(self):
+        procedure = unique("com.test.timeout")
+        pid_file = self.temporary_directory() / "pid"
+        callee = self.register(procedure, "--count", "1", "--exec", *sleeper(pid_file))
+        started = time.monotonic()
+        done = self.run_tool("call", procedure, "--timeout", "500", *self.session())
+        elapsed = time.monotonic() - started
+        self.assertEqual((done.returncode, done.stdout), (5, b""), done.stderr)
+        self.assertEqual(
+            done.stderr,
+            f"uvwamp call: the call timed out: {procedure} gave no result within 500 ms\n".encode(),
+        )
+        # The command would have answered after 30 s.
+        self.assertLess(elapsed, 10)
+        # The timeout cancels the call (killnowait); the router interrupts the callee, which
+        # stops its command and, once that is gone, leaves: its one call is over.
+        status, out, err = callee.finish()
+        self.assertEqual((status, out), (0, b""), err)
+        self.assertEqual(err.count(b"was interrupted"), 1, err)
+        self.assert_stopped_if_started(pid_file)
+
+    def test_cancel_after_kill_interrupts_the_callee_and_stops_its_command(self):
+        procedure = unique("com.test.cancel")
+        pid_file = self.temporary_directory() / "pid"
+        callee = self.register(procedure, "--count", "1", "--exec", *sleeper(pid_file))
+        caller = subprocess.Popen(
+            [TOOL, "call", procedure, "--cancel-after", "3000", "--cancel-mode", "kill",
+             *self.session()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.addCleanup(caller.kill)
+        # The command runs (3 s leave time to start it): it is what the cancel must stop.
+        pid = self.sleeping_pid(pid_file)
+        started = time.monotonic()
+        out, err = caller.communicate(timeout=TIMEOUT)
+        self.assertEqual((caller.returncode, out), (6, b""), err)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(
+            err,
+            f"uvwamp call: the call was canceled: {procedure} gave no result within 3000 ms "
+            "(--cancel-after, mode kill)\n".encode(),
+        )
+        wait_for(lambda: not is_running(pid), f"the end of the command (pid {pid})")
+        # The callee says once that the call was interrupted, nothing about how its stopped
+        # command ended, and leaves after that one call.
+        status, out, err = callee.finish()
+        self.assertEqual((status, out), (0, b""), err)
+        lines = err.decode().splitlines()
+        self.assertEqual(lines[0], f"uvwamp register: registered {procedure}")
+        self.assertEqual(len(lines), 2, err)
+        self.assertIn(f"a call of {procedure} was interrupted (mode kill", lines[1])
+        self.assertIn("stopping sh", lines[1])
+
+    def test_cancel_after_in_every_mode_ends_the_call(self):
+        directory = self.temporary_directory()
+        for mode in ("skip", "kill", "killnowait"):
+            with self.subTest(mode=mode):
+                procedure = unique("com.test.cancel." + mode)
+                pid_file = directory / mode
+                callee = self.register(procedure, "--count", "1", "--exec", *sleeper(pid_file))
+                done = self.run_tool("call", procedure, "--cancel-after", "300", "--cancel-mode",
+                                     mode, *self.session())
+                self.assertEqual((done.returncode, done.stdout), (6, b""), done.stderr)
+                self.assertIn(f"(--cancel-after, mode {mode})".encode(), done.stderr)
+                if mode == "skip":
+                    # The callee was not told: its command runs on until register stops.
+                    pid = self.sleeping_pid(pid_file)
+                    self.assertTrue(is_running(pid))
+                    callee.process.send_signal(signal.SIGTERM)
+                # Else the interrupted callee stops the command and then leaves by itself.
+                status, _, err = callee.finish()
+                self.assertEqual(status, 0, err)
+                self.assertEqual(err.count(b"was interrupted"), 0 if mode == "skip" else 1, err)
+                self.assert_stopped_if_started(pid_file)
+
+    def test_a_result_that_comes_first_wins_over_cancel_after_and_timeout(self):
+        procedure = unique("com.test.quick")
+        self.register(procedure, "--result", '"quick"')
+        answer = self.call(procedure, "--cancel-after", "60000", "--timeout", "60000")
+        self.assertEqual(answer, {"args": ["quick"], "kwargs": {}})
+
+    def test_register_match_prefix_names_the_procedure_called(self):
+        prefix = unique("com.test.prefix")
+        callee = self.register(prefix, "--match", "prefix", "--count", "1", "--exec",
+                               sys.executable, "-c", BEHAVIOUR)
+        called = prefix + ".deeper.leaf"
+        invocation = self.call(called, '"echo"')["args"][0]
+        self.assertEqual(invocation["procedure"], called)
+        self.assertEqual(invocation["args"], ["echo"])
+        self.assertIs(invocation["receive_progress"], False)
+        self.assertIsInstance(invocation["details"], dict)
+        self.assertNotIn("timeout", invocation)
+        self.assertEqual(callee.finish()[0], 0)
+
+    def test_register_match_wildcard_names_the_procedure_called(self):
+        base = unique("com.test.wildcard")
+        pattern = base + "..leaf"
+        callee = self.register(pattern, "--match", "wildcard", "--count", "1", "--exec",
+                               sys.executable, "-c", BEHAVIOUR)
+        called = base + ".any.leaf"
+        self.assertEqual(self.call(called, '"echo"')["args"][0]["procedure"], called)
+        self.assertEqual(callee.finish()[0], 0)
+
+    def test_register_invoke_roundrobin_shares_the_procedure(self):
+        procedure = unique("com.test.shared")
+        for answer in ("1", "2"):
+            self.register(procedure, "--invoke", "roundrobin", "--result", answer)
+        answers = {self.call(procedure)["args"][0] for _ in range(2)}
+        self.assertEqual(answers, {1, 2})
+        # A registration that does not share is refused.
+        done = self.run_tool("register", procedure, "--result", "3", *self.session())
+        self.assertEqual(done.returncode, 3, done.stderr)
+
+    def test_caller_disclosure(self):
+        procedure = unique("com.test.who")
+        self.register(procedure, "--exec", sys.executable, "-c", BEHAVIOUR)
+        asked = self.call(procedure, '"echo"', "--disclose-me")["args"][0]
+        self.assertIsInstance(asked["caller"], int)
+        self.assertEqual(asked["caller"], asked["details"]["caller"])
+        self.assertEqual(asked["caller_authrole"], "anonymous")
+        self.assertIsInstance(asked["caller_authid"], str)
+        unasked = self.call(procedure, '"echo"')["args"][0]
+        self.assertEqual("caller" in unasked, self.discloses_callers_unasked, unasked)
+
+        procedure = unique("com.test.whoever")
+        self.register(procedure, "--disclose-caller", "--exec", sys.executable, "-c", BEHAVIOUR)
+        disclosed = self.call(procedure, '"echo"')["args"][0]
+        self.assertIsInstance(disclosed["caller"], int)
+        self.assertNotEqual(disclosed["caller"], asked["caller"])  # another caller's session
+
+    @unittest.skipUnless(VENV_PYTHON.exists(), "needs the venv with autobahn: run scripts/setup.sh")
+    def test_call_progress_prints_each_progressive_result_before_the_result(self):
+        prefix = unique("com.test.peer")
+        procedure = prefix + ".py.progress"
+        peer = subprocess.Popen(
+            [str(VENV_PYTHON), str(INTEROP_PEER), "--url", self.ws_url, "--realm", self.realm,
+             "--serializer", "json", "--prefix", prefix, "--parent", str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+        def stop_peer():
+            peer.stdin.close()
+            try:
+                peer.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                peer.kill()
+                peer.wait()
+            peer.stdout.close()
+
+        self.addCleanup(stop_peer)
+        selector = selectors.DefaultSelector()
+        selector.register(peer.stdout, selectors.EVENT_READ)
+        ready = selector.select(TIMEOUT)
+        selector.close()
+        self.assertTrue(ready, "the progress peer never said it was ready")
+        self.assertTrue(peer.stdout.readline().startswith(b"ready "))
+
+        for serializer in ("json", "cbor"):
+            with self.subTest(serializer=serializer):
+                done = self.run_tool("call", procedure, "3", "--progress", "--timeout", "30000",
+                                     *self.session(None, "-s", serializer))
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(
+                    [json.loads(line) for line in done.stdout.splitlines()],
+                    [{"args": [0], "kwargs": {}, "progress": True},
+                     {"args": [1], "kwargs": {}, "progress": True},
+                     {"args": [2], "kwargs": {}, "progress": True},
+                     {"args": ["done"], "kwargs": {}}],
+                )
+        # Not asked for, there are none: only the result.
+        self.assertEqual(self.call(procedure, "3"), {"args": ["done"], "kwargs": {}})
+
 class AuthenticationTests:
     """The authentication options against the router's listeners that require authentication,
     with the fixture's principals; a callee on the anonymous listener echoes each call, whose
@@ -467,10 +692,13 @@ class AuthenticationTests:
 
 class Nexus(RouterTests, unittest.TestCase):
     router = "nexus"
+    discloses_callers_unasked = False
 
 
 class Crossbar(RouterTests, AuthenticationTests, unittest.TestCase):
     router = "crossbar"
+    # The fixture gives the realm's roles "disclose": {"caller": true} (test/fixture/routerctl.py).
+    discloses_callers_unasked = True
 
 
 @unittest.skipUnless(shutil.which("ssh-keygen"), "needs ssh-keygen (openssh-client) to make keys")

@@ -183,6 +183,65 @@ class SessionVerbs(unittest.TestCase):
                                 "either --result JSON or --exec")
         self.assert_usage_error(run("register", "p", *session(), "--exec"), "--exec needs a command")
 
+    def test_call_help_names_the_advanced_options(self):
+        done = run("call", "--help")
+        self.assertEqual(done.returncode, 0)
+        for text in (b"--timeout MS", b"--progress", b"--cancel-after MS", b"--cancel-mode MODE",
+                     b"skip", b"killnowait", b"--disclose-me", b'"progress":true',
+                     b"5 the call timed out", b"6 the call was canceled"):
+            self.assertIn(text, done.stdout)
+
+    def test_register_help_names_the_advanced_options(self):
+        done = run("register", "--help")
+        self.assertEqual(done.returncode, 0)
+        for text in (b"--match MATCH", b"prefix", b"wildcard", b"--invoke POLICY", b"roundrobin",
+                     b"--disclose-caller", b'"receive_progress"', b'"caller"',
+                     b"wamp.error.canceled"):
+            self.assertIn(text, done.stdout)
+
+    def test_milliseconds_must_be_a_positive_whole_number(self):
+        for option in ("--timeout", "--cancel-after"):
+            for value in ("abc", "0", "-5", "1.5", "", "2147483648", "99999999999999999999"):
+                with self.subTest(option=option, value=value):
+                    self.assert_usage_error(
+                        run("call", "p", option, value, *session()),
+                        f"{option} needs a whole number of milliseconds from 1 to 2147483647, "
+                        f"got '{value}'")
+            self.assert_usage_error(run("call", "p", *session(), option), f"{option} needs a value")
+
+    def test_choices_must_be_known(self):
+        self.assert_usage_error(
+            run("call", "p", "--cancel-after", "10", "--cancel-mode", "abort", *session()),
+            "unknown --cancel-mode 'abort': use skip, kill or killnowait")
+        self.assert_usage_error(run("call", "p", "--cancel-mode", "skip", *session()),
+                                "--cancel-mode needs --cancel-after MS")
+        self.assert_usage_error(run("register", "p", "--match", "regex", "--result", "1",
+                                    *session()),
+                                "unknown --match 'regex': use exact, prefix or wildcard")
+        self.assert_usage_error(run("register", "p", "--invoke", "all", "--result", "1",
+                                    *session()),
+                                "unknown --invoke 'all': use single, roundrobin, random, first "
+                                "or last")
+        self.assert_usage_error(run("call", "p", "--progress=yes", *session()),
+                                "unknown option '--progress=yes'")
+
+    def test_the_advanced_options_are_accepted(self):
+        # Every option parses: the run gets as far as connecting, which fails (no router).
+        for verb, args in [
+            ("call", ["p", "--timeout", "2147483647", "--progress", "--cancel-after", "1",
+                      "--disclose-me"]),
+            ("call", ["p", "--cancel-after", "50", "--cancel-mode", "skip"]),
+            ("call", ["p", "--cancel-after", "50", "--cancel-mode", "kill"]),
+            ("call", ["p", "--cancel-after", "50", "--cancel-mode", "killnowait"]),
+            ("register", ["p", "--match", "prefix", "--invoke", "roundrobin",
+                          "--disclose-caller", "--result", "1"]),
+            ("register", ["com..p", "--match", "wildcard", "--invoke", "last", "--result", "1"]),
+        ]:
+            with self.subTest(args=args):
+                done = run(verb, *args, *session())
+                self.assertEqual(done.returncode, 4, done.stderr)
+                self.assertIn(b"cannot join realm", done.stderr)
+
     def test_a_url_the_client_cannot_use_is_a_usage_error(self):
         done = run("call", "p", *session("http://127.0.0.1/"))
         self.assertEqual(done.returncode, 2, done.stderr)

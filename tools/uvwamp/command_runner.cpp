@@ -8,11 +8,14 @@ namespace uvwamp::cli {
 
 struct CommandRunner::Run {
   CommandRunner* runner = nullptr;
+  RunId id = 0;
   uv_process_t process;
   uv_pipe_t in;
   uv_pipe_t out;
   uv_pipe_t err;
   uv_write_t write;
+  uv_timer_t kill_grace;  // initialized by stop(), closed once the command exited
+  bool stopping = false;
   std::string input;
   CommandOutcome outcome;
   std::function<void(CommandOutcome)> on_done;
@@ -29,11 +32,14 @@ CommandRunner::CommandRunner(uv_loop_t* loop, std::vector<std::string> argv,
 
 CommandRunner::~CommandRunner() = default;
 
-void CommandRunner::start(std::string input, std::function<void(CommandOutcome)> on_done) {
+CommandRunner::RunId CommandRunner::start(std::string input,
+                                          std::function<void(CommandOutcome)> on_done) {
   auto owned = std::make_unique<Run>();
   Run& run = *owned;
-  runs_.emplace(&run, std::move(owned));
+  const RunId id = ++last_id_;
+  runs_.emplace(id, std::move(owned));
   run.runner = this;
+  run.id = id;
   run.input = std::move(input);
   run.on_done = std::move(on_done);
 
@@ -72,7 +78,7 @@ void CommandRunner::start(std::string input, std::function<void(CommandOutcome)>
           reinterpret_cast<uv_handle_t*>(&run.out), reinterpret_cast<uv_handle_t*>(&run.err)}) {
       close_handle(handle);
     }
-    return;
+    return id;
   }
   run.running = true;
 
@@ -87,10 +93,31 @@ void CommandRunner::start(std::string input, std::function<void(CommandOutcome)>
       close_handle(reinterpret_cast<uv_handle_t*>(pipe));
     }
   }
+  return id;
+}
+
+void CommandRunner::stop(RunId id) {
+  auto found = runs_.find(id);
+  if (found == runs_.end()) return;
+  Run& run = *found->second;
+  if (!run.running || run.stopping) return;
+  run.stopping = true;
+  uv_process_kill(&run.process, SIGTERM);
+  // A command that ignores SIGTERM gets SIGKILL; the timer is one more handle of the run.
+  uv_timer_init(loop_, &run.kill_grace);
+  run.kill_grace.data = &run;
+  ++run.open_handles;
+  uv_timer_start(&run.kill_grace, on_kill_grace_over, kill_grace_ms, 0);
+}
+
+void CommandRunner::on_kill_grace_over(uv_timer_t* timer) {
+  Run& run = *static_cast<Run*>(timer->data);
+  if (run.running) uv_process_kill(&run.process, SIGKILL);
+  close_handle(reinterpret_cast<uv_handle_t*>(timer));
 }
 
 void CommandRunner::kill_all(int signum) {
-  for (auto& [run, owned] : runs_) {
+  for (auto& [id, run] : runs_) {
     if (run->running) uv_process_kill(&run->process, signum);
   }
 }
@@ -101,6 +128,7 @@ void CommandRunner::on_exit(uv_process_t* process, std::int64_t exit_status, int
   run.outcome.exit_status = exit_status;
   run.outcome.term_signal = term_signal;
   close_handle(reinterpret_cast<uv_handle_t*>(process));
+  if (run.stopping) close_handle(reinterpret_cast<uv_handle_t*>(&run.kill_grace));
 }
 
 void CommandRunner::on_input_written(uv_write_t* request, int) {
@@ -146,7 +174,7 @@ void CommandRunner::on_closed(uv_handle_t* handle) {
   Run& run = *static_cast<Run*>(handle->data);
   if (--run.open_handles > 0) return;
   CommandRunner& runner = *run.runner;
-  auto found = runner.runs_.find(&run);
+  auto found = runner.runs_.find(run.id);
   std::unique_ptr<Run> finished = std::move(found->second);
   runner.runs_.erase(found);
   finished->on_done(std::move(finished->outcome));

@@ -15,6 +15,7 @@ namespace {
 
 constexpr char usage[] =
     "usage: uvwamp register PROCEDURE (--result JSON | --exec CMD [ARG...]) [--count N]\n"
+    "                       [--match MATCH] [--invoke POLICY] [--disclose-caller]\n"
     "                       --url URL --realm REALM [options]\n"
     "\n"
     "Registers PROCEDURE and answers each call of it. Once the registration stands it says so on\n"
@@ -23,17 +24,29 @@ constexpr char usage[] =
     "\n"
     "  --result JSON       answer every call with this JSON value as the one result argument\n"
     "  --exec CMD [ARG...] answer each call by running CMD (looked up on PATH) with ARGs. It gets\n"
-    "                      the call as one line of JSON on stdin:\n"
-    "                      "
-    "{\"args\":[...],\"details\":{...},\"kwargs\":{...},\"procedure\":\"...\"}\n"
-    "                      and what it prints, one JSON value, is the one result argument\n"
-    "                      (printing nothing answers with no arguments). When it cannot start,\n"
-    "                      exits with a status other than 0, is killed by a signal, or prints\n"
-    "                      no JSON, the caller gets the error uvwamp.error.command_failed with a\n"
-    "                      message (its stderr, if any) as the argument and kwargs\n"
-    "                      {\"exit_status\":N} or {\"signal\":N}. Calls run side by side.\n"
+    "                      the call as one line of JSON on stdin, with \"args\", \"kwargs\",\n"
+    "                      \"details\" (as the router sent them), \"procedure\" (the one\n"
+    "                      called), \"receive_progress\" (true or false), and \"caller\",\n"
+    "                      \"caller_authid\", \"caller_authrole\" and \"timeout\" (ms) when the\n"
+    "                      router sent them. What it prints, one JSON value, is the one result\n"
+    "                      argument (printing nothing answers with no arguments). When it\n"
+    "                      cannot start, exits with a status other than 0, is killed by a\n"
+    "                      signal, or prints no JSON, the caller gets the error\n"
+    "                      uvwamp.error.command_failed with a message (its stderr, if any) as\n"
+    "                      the argument and kwargs {\"exit_status\":N} or {\"signal\":N}. Calls\n"
+    "                      run side by side. When the router interrupts a call (its caller\n"
+    "                      canceled it, or timed out), the command gets SIGTERM, and SIGKILL\n"
+    "                      2 s later, and the caller gets wamp.error.canceled at once\n"
+    "                      (wamp.error.timeout when the router gave that as the reason).\n"
     "                      Everything after --exec is the command: give the other options first.\n"
-    "  -n, --count N       stop after answering N calls\n";
+    "  -n, --count N       stop after answering N calls\n"
+    "  --match MATCH       exact (the default), prefix (every procedure that starts with\n"
+    "                      PROCEDURE) or wildcard (an empty part of PROCEDURE, as in\n"
+    "                      com.example..get, matches any one part)\n"
+    "  --invoke POLICY     single (the default: no one else may register PROCEDURE), or share it\n"
+    "                      with other callees that give the same policy, the router picking one\n"
+    "                      for each call: roundrobin, random, first or last\n"
+    "  --disclose-caller   ask the router to tell who calls (\"caller\" for --exec)\n";
 
 constexpr char command_failed[] = "uvwamp.error.command_failed";
 // What a callee answers when it cannot take the call now: later calls, after --count, get it.
@@ -90,6 +103,24 @@ void answer_with_outcome(Invocation& invocation, const std::string& command,
   invocation.yield({std::move(result).value()});
 }
 
+// What an --exec command reads: the call's payload and details as the router sent them, and
+// what they say, typed, as top-level members.
+Value command_input(const Invocation& invocation) {
+  Value call = payload_json(invocation.args, invocation.kwargs, invocation.details);
+  Value::Object& members = *call.if_object();
+  members["procedure"] = invocation.procedure();
+  members["receive_progress"] = invocation.receive_progress();
+  if (invocation.caller()) members["caller"] = *invocation.caller();
+  if (!invocation.caller_authid().empty()) members["caller_authid"] = invocation.caller_authid();
+  if (!invocation.caller_authrole().empty()) {
+    members["caller_authrole"] = invocation.caller_authrole();
+  }
+  if (invocation.timeout().count() > 0) {
+    members["timeout"] = static_cast<std::int64_t>(invocation.timeout().count());
+  }
+  return call;
+}
+
 }  // namespace
 
 int register_verb(const std::vector<std::string>& args) {
@@ -97,6 +128,7 @@ int register_verb(const std::vector<std::string>& args) {
   std::optional<Value> fixed_result;
   std::vector<std::string> command;
   std::uint64_t count = 0;
+  RegisterOptions register_options;
   ClientOptions options;
   const VerbCommandLine line{
       "register",
@@ -113,7 +145,30 @@ int register_verb(const std::vector<std::string>& args) {
           command = std::move(values);
           return true;
         }},
-       count_option("register", count)},
+       count_option("register", count),
+       {{"--match"},
+        VerbOption::Takes::value,
+        [&](std::vector<std::string> values) {
+          auto chosen = choose("register", "--match", values[0], parse_match_policy,
+                               {MatchPolicy::exact, MatchPolicy::prefix, MatchPolicy::wildcard});
+          if (chosen) register_options.match = *chosen;
+          return chosen.has_value();
+        }},
+       {{"--invoke"},
+        VerbOption::Takes::value,
+        [&](std::vector<std::string> values) {
+          auto chosen = choose("register", "--invoke", values[0], parse_invoke_policy,
+                               {InvokePolicy::single, InvokePolicy::roundrobin,
+                                InvokePolicy::random, InvokePolicy::first, InvokePolicy::last});
+          if (chosen) register_options.invoke = *chosen;
+          return chosen.has_value();
+        }},
+       {{"--disclose-caller"},
+        VerbOption::Takes::nothing,
+        [&](std::vector<std::string>) {
+          register_options.disclose_caller = true;
+          return true;
+        }}},
       [&](const std::string& arg) {
         if (procedure) {
           return usage_error("register", "one PROCEDURE only, got '" + arg + "' as well");
@@ -154,26 +209,39 @@ int register_verb(const std::vector<std::string>& args) {
       invocation.yield({*fixed_result});
       return count_answer();
     }
-    Result<std::string> input = to_json_line([&] {
-      Value call = payload_json(invocation.args, invocation.kwargs, invocation.details);
-      (*call.if_object())["procedure"] = invocation.procedure();
-      return call;
-    }());
+    Result<std::string> input = to_json_line(command_input(invocation));
     if (!input) {
       invocation.error("wamp.error.invalid_argument",
                        {"the call has no JSON form: " + input.error().message});
       return count_answer();
     }
     auto pending = std::make_shared<Invocation>(std::move(invocation));
-    runner.start(std::move(input).value(), [&, pending](CommandOutcome outcome) {
-      answer_with_outcome(*pending, runner.argv()[0], outcome, max_output_bytes);
-      count_answer();
-    });
+    const CommandRunner::RunId run =
+        runner.start(std::move(input).value(), [&, pending](CommandOutcome outcome) {
+          // An interrupted call was answered (wamp.error.canceled) when the router interrupted
+          // it; how its stopped command ended concerns nobody. It counts now, so that --count
+          // never closes the session before that answer went.
+          if (!pending->interrupted()) {
+            answer_with_outcome(*pending, runner.argv()[0], outcome, max_output_bytes);
+          }
+          count_answer();
+        });
+    // The handler holds no Invocation: the invocation's record holds the handler. uvwamp
+    // answers wamp.error.canceled once it returned.
+    pending->on_interrupt(
+        [&runner, run, called = pending->procedure()](const Interrupt& interrupt) {
+          const std::string mode(wamp_name(interrupt.mode));
+          std::fprintf(stderr,
+                       "uvwamp register: a call of %s was interrupted (mode %s%s%s): stopping %s\n",
+                       called.c_str(), mode.c_str(), interrupt.reason.empty() ? "" : ", ",
+                       interrupt.reason.c_str(), runner.argv()[0].c_str());
+          runner.stop(run);
+        });
   };
 
   return session.run(std::move(options), [&] {
     session.client().register_procedure(
-        *procedure, on_invocation, [&](WampResult<Registration> registered) {
+        *procedure, register_options, on_invocation, [&](WampResult<Registration> registered) {
           if (!registered) return session.fail("cannot register " + *procedure, registered.error());
           registration = registered.value();
           std::fprintf(stderr, "uvwamp register: registered %s\n", procedure->c_str());

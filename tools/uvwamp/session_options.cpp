@@ -51,9 +51,9 @@ const char session_options_help[] =
     "Arguments and results are JSON, binary in WAMP's form: a string holding \\u0000 and base64.\n"
     "Exit status: 0 done, 1 the answer cannot be printed (it has no JSON form, or stdout is\n"
     "closed), 2 bad command line, or a secret or key that cannot be read, 3 the router or the\n"
-    "callee answered with a WAMP error,\n"
-    "4 no session (cannot connect or join, or the session ended), 128+N after signal N for\n"
-    "call and publish.\n";
+    "callee answered with a WAMP error, 4 no session (cannot connect or join, or the session\n"
+    "ended), 5 the call timed out (call), 6 the call was canceled (call), 128+N after signal N\n"
+    "for call and publish.\n";
 
 namespace {
 
@@ -250,6 +250,35 @@ VerbOption count_option(const char* verb, std::uint64_t& into) {
         into = count;
         return true;
       }};
+}
+
+VerbOption milliseconds_option(const char* verb, const char* name,
+                               std::optional<std::chrono::milliseconds>& into) {
+  return {{name}, VerbOption::Takes::value, [verb, name, &into](std::vector<std::string> values) {
+            const std::string& text = values[0];
+            const bool digits_only = !text.empty() && text.size() <= 10 &&
+                                     std::all_of(text.begin(), text.end(), [](char c) {
+                                       return std::isdigit(static_cast<unsigned char>(c));
+                                     });
+            const long long ms = digits_only ? std::strtoll(text.c_str(), nullptr, 10) : 0;
+            if (ms < 1 || ms > max_milliseconds) {
+              return usage_error(
+                  verb, std::string(name) + " needs a whole number of milliseconds from 1 to " +
+                            std::to_string(max_milliseconds) + ", got '" + text + "'");
+            }
+            into = std::chrono::milliseconds(ms);
+            return true;
+          }};
+}
+
+void unknown_choice(const char* verb, const std::string& option, const std::string& value,
+                    const std::vector<std::string_view>& names) {
+  std::string listed;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) listed += i + 1 == names.size() ? " or " : ", ";
+    listed += names[i];
+  }
+  usage_error(verb, "unknown " + option + " '" + value + "': use " + listed);
 }
 
 Result<std::string> to_json_line(const Value& value) {

@@ -4,12 +4,17 @@
 #pragma once
 
 #include <uvwamp/client.hpp>
+#include <uvwamp/rpc.hpp>
 #include <uvwamp/value.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace uvwamp::cli {
@@ -51,6 +56,26 @@ std::function<bool(const std::string& arg)> uri_then_json_arguments(const char* 
 VerbOption kwargs_option(const char* verb, Value::Object& into);
 // --count N, a positive whole number.
 VerbOption count_option(const char* verb, std::uint64_t& into);
+// An option whose value is a number of milliseconds, from 1 to max_milliseconds.
+constexpr std::int64_t max_milliseconds = 2147483647;
+VerbOption milliseconds_option(const char* verb, const char* name,
+                               std::optional<std::chrono::milliseconds>& into);
+// Prints "unknown OPTION 'VALUE': use A, B or C" (the `names`) as a usage error.
+void unknown_choice(const char* verb, const std::string& option, const std::string& value,
+                    const std::vector<std::string_view>& names);
+// The enumerator `value` names, read with `parse` (one of rpc.hpp's parse_*), for an option that
+// takes one of `choices`; nullopt after an unknown_choice message naming them with wamp_name.
+template <typename Choice>
+std::optional<Choice> choose(const char* verb, const std::string& option, const std::string& value,
+                             std::optional<Choice> (*parse)(std::string_view) noexcept,
+                             std::initializer_list<Choice> choices) {
+  if (auto chosen = parse(value)) return chosen;
+  std::vector<std::string_view> names;
+  for (Choice choice : choices)
+    names.push_back(wamp_name(choice));
+  unknown_choice(verb, option, value, names);
+  return std::nullopt;
+}
 
 // Reads the shared options (--url, --realm, --serializer, --ca-file, --insecure, --help, and
 // the authentication options of auth_options.hpp) into `client` and hands the rest to the verb. An

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -95,7 +96,39 @@ void SessionRun::finish(int status) {
   status_ = status;
   uv_close(reinterpret_cast<uv_handle_t*>(&interrupt_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&terminate_), nullptr);
+  if (timer_initialized_) uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
   client_->close([] {});
+}
+
+void SessionRun::after(std::chrono::milliseconds delay, std::function<void()> action) {
+  if (finishing_) return;
+  if (!timer_initialized_) {
+    uv_timer_init(&loop_, &timer_);
+    timer_.data = this;
+    timer_initialized_ = true;
+  }
+  timer_action_ = std::move(action);
+  uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(delay.count()), 0);
+}
+
+void SessionRun::on_timer(uv_timer_t* timer) {
+  auto* self = static_cast<SessionRun*>(timer->data);
+  if (self->finishing_) return;
+  // The action may call after() again, which replaces it.
+  std::function<void()> action = std::move(self->timer_action_);
+  action();
+}
+
+int SessionRun::status_for(const WampError& error) noexcept {
+  // Timed out and canceled read the same whoever ended the call: this client, the router or
+  // the callee (caller.cpp turns their URIs into these codes).
+  if (error.code == client_errc::timed_out && error.uri == "wamp.error.timeout") {
+    return exit_timed_out;
+  }
+  if (error.code == client_errc::canceled) return exit_canceled;
+  if (error.code == client_errc::wamp_error) return exit_wamp_error;
+  if (error.code == client_errc::invalid_argument) return exit_usage;
+  return exit_no_session;
 }
 
 void SessionRun::fail(const std::string& what, const WampError& error) {
@@ -108,7 +141,7 @@ void SessionRun::fail(const std::string& what, const WampError& error) {
   }
   std::fprintf(stderr, "uvwamp %s: %s: %s\n", verb_, what.c_str(),
                describe_local_error(error).c_str());
-  finish(error.code == client_errc::invalid_argument ? exit_usage : exit_no_session);
+  finish(status_for(error));
 }
 
 bool SessionRun::print(const Value& value) {

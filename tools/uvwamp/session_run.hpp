@@ -15,6 +15,7 @@
 
 #include <uvwamp/client.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +49,12 @@ class SessionRun {
   // Prints why a request failed and finishes with the status that fits: the WAMP error's URI,
   // args and kwargs for an error the router or the callee sent, else what went wrong.
   void fail(const std::string& what, const WampError& error);
+  // The exit status fail() gives for `error`.
+  static int status_for(const WampError& error) noexcept;
+
+  // Runs `action` once, `delay` from now, unless the run finished first: finish() stops it.
+  // One such timer per run; a second call replaces the first.
+  void after(std::chrono::milliseconds delay, std::function<void()> action);
 
   // Writes one line of JSON to stdout and flushes it. False, after printing why on stderr, when
   // the value has no JSON form (then the verb decides) or stdout cannot be written (then the run
@@ -60,11 +67,15 @@ class SessionRun {
 
  private:
   static void on_signal(uv_signal_t* watcher, int signum);
+  static void on_timer(uv_timer_t* timer);
 
   const char* verb_;
   uv_loop_t loop_;
   uv_signal_t interrupt_;
   uv_signal_t terminate_;
+  uv_timer_t timer_;
+  bool timer_initialized_ = false;
+  std::function<void()> timer_action_;
   std::unique_ptr<Client> client_;
   std::optional<int> signal_status_;
   std::function<void()> signal_clean_up_;

@@ -14,6 +14,8 @@ constexpr int exit_invalid_input = 1;  // not a valid WAMP message; an answer th
 constexpr int exit_usage = 2;          // a bad command line
 constexpr int exit_wamp_error = 3;     // the router or the callee answered with a WAMP error
 constexpr int exit_no_session = 4;     // no session: connecting or joining failed, or it ended
+constexpr int exit_timed_out = 5;      // call: the call timed out (wamp.error.timeout)
+constexpr int exit_canceled = 6;       // call: the call was canceled (wamp.error.canceled)
 
 int decode_verb(const std::vector<std::string>& args);
 int encode_verb(const std::vector<std::string>& args);
