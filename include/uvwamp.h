@@ -367,6 +367,10 @@ const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription);
  * invocation. From then on it counts as answered: yield and error return UVWAMP_EALREADY,
  * progress UVWAMP_ECANCELED. Interruptions come from the loop, so only an invocation you took
  * can be interrupted unanswered: one not taken is answered by the time its callback returns.
+ * The end of the session (left, lost, the client closed) interrupts an invocation still
+ * unanswered too, in mode killnowait with the reason the session ended for
+ * ("uvwamp.error.closed", say), so that work done for it can stop; nothing answers it then, and
+ * yield and error return UVWAMP_ENOTSENT.
  *
  * Progressive input. When the caller sends its input in chunks
  * (uvwamp_call_options_set_progressive_input), the invocation carries the first chunk as its args

@@ -134,8 +134,7 @@ TEST_F(CalleeTest, ASessionRegistersAProcedureOnce) {
   session.register_procedure("com.p", prefix, nullptr, other_match.handler());
   EXPECT_EQ(link.sent.size(), 2u);
   link.run_deferred();
-  expect_failed(second.only(), client_errc::invalid_argument,
-                "wamp.error.procedure_already_exists",
+  expect_failed(second.only(), client_errc::invalid_argument, "wamp.error.procedure_already_exists",
                 "registered 'com.p' already");
   EXPECT_TRUE(first.got.empty());
   EXPECT_TRUE(other_match.got.empty());
@@ -527,20 +526,48 @@ TEST_F(CalleeTest, ARevocationOfNothingKnownIsIgnored) {
 
 // -- the end of the session
 
-TEST_F(CalleeTest, AnswersAfterCloseDoNothing) {
+TEST_F(CalleeTest, TheEndOfTheSessionInterruptsLiveInvocationsAndAnswersDoNothing) {
   join_session();
   register_held();
-  receive(m({68, 9, 700, Obj{{"progress", true}}}));
+  receive(m({68, 9, 700, Obj{{"progress", true}, {"receive_progress", true}}}));
+  receive(m({68, 10, 700, Obj{}}));
   std::vector<InvocationInput> input;
   held[0].on_input([&](InvocationInput chunk) { input.push_back(std::move(chunk)); });
-  bool told = false;
-  held[0].on_interrupt([&](const Interrupt&) { told = true; });
+  std::vector<Interrupt> told;
+  held[0].on_interrupt([&](const Interrupt& what) { told.push_back(what); });
+  const CancellationToken token = held[1].cancellation();
   session.end(local_error(client_errc::closed, "closing"));
+
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].mode, CancelMode::killnowait);
+  EXPECT_EQ(told[0].reason, "uvwamp.error.closed");
+  EXPECT_TRUE(held[0].interrupted());
+  EXPECT_TRUE(token.canceled());
+  // A handler set after the end learns of it at once.
+  std::vector<Interrupt> late;
+  held[1].on_interrupt([&](const Interrupt& what) { late.push_back(what); });
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].reason, "uvwamp.error.closed");
+
   EXPECT_FALSE(held[0].yield());
   EXPECT_FALSE(held[0].error("com.error"));
-  EXPECT_FALSE(held[0].interrupted());
-  EXPECT_FALSE(told);
+  expect_failed(held[0].progress(), client_errc::session_ended, "uvwamp.error.session_ended",
+                "session of the invocation is over");
+  EXPECT_TRUE(input.empty());
   EXPECT_TRUE(link.sent.empty());
+  EXPECT_EQ(told.size(), 1u);
+}
+
+TEST_F(CalleeTest, AnInvocationAnsweredBeforeTheEndIsNotInterruptedByIt) {
+  join_session();
+  register_held();
+  receive(m({68, 9, 700, Obj{}}));
+  bool told = false;
+  held[0].on_interrupt([&](const Interrupt&) { told = true; });
+  ASSERT_TRUE(held[0].yield());
+  session.end(local_error(client_errc::closed, "closing"));
+  EXPECT_FALSE(told);
+  EXPECT_FALSE(held[0].interrupted());
 }
 
 TEST_F(CalleeTest, AnInvocationHoldingItselfInItsHandlersIsFreedWhenAnswered) {

@@ -148,24 +148,10 @@ namespace detail {
 struct InvocationRecord;
 }
 
-// One call of a registered procedure, handed to its handler. Answer it once, with yield() or
-// error(), now or later (move it somewhere to answer later), on the loop's thread; progress()
-// may send progressive results first. An invocation destroyed unanswered answers the caller
-// with wamp.error.runtime_error, so no caller waits forever. Answering after the session ended
-// does nothing and returns false.
-//
-// Interruption: when the caller cancels (kill or killnowait), the router's timer runs out or
-// the invocation's own timeout passes, the invocation is interrupted: interrupted() and its
-// CancellationToken turn true, the on_interrupt() handler runs, and unless that handler
-// answered, the session answers wamp.error.canceled (wamp.error.timeout for a timeout) at once.
-// Later answers do nothing and return false (a router that interrupted with killnowait ignores
-// them anyway).
-class Invocation {
+// What the router sent for one call of a registered procedure: the payload, the details, and
+// what the details say, typed. Plain data, safe to read on any thread that holds it.
+class InvocationData {
  public:
-  Invocation(Invocation&&) noexcept;
-  Invocation& operator=(Invocation&&) noexcept;
-  ~Invocation();
-
   Id request_id() const noexcept { return request_; }
   Id registration_id() const noexcept { return registration_; }
   // The procedure called: for a pattern-based registration the one the router names
@@ -186,8 +172,46 @@ class Invocation {
   bool receive_progress() const noexcept { return receive_progress_; }
   // The caller's timeout, when the router forwarded it; zero when none.
   std::chrono::milliseconds timeout() const noexcept { return timeout_; }
-  // Progressive call invocation: more input follows this one; on_input() receives it.
+  // Progressive call invocation: more input follows this one.
   bool more_input() const noexcept { return more_input_; }
+
+ protected:
+  InvocationData() = default;
+
+ private:
+  friend struct detail::InvocationRecord;
+
+  Id request_ = 0;
+  Id registration_ = 0;
+  std::string procedure_;
+  std::optional<Id> caller_;
+  std::string caller_authid_;
+  std::string caller_authrole_;
+  std::optional<std::int64_t> trustlevel_;
+  bool receive_progress_ = false;
+  std::chrono::milliseconds timeout_{0};
+  bool more_input_ = false;
+};
+
+// One call of a registered procedure, handed to its handler. Answer it once, with yield() or
+// error(), now or later (move it somewhere to answer later), on the loop's thread; progress()
+// may send progressive results first. An invocation destroyed unanswered answers the caller
+// with wamp.error.runtime_error, so no caller waits forever. Answering after the session ended
+// does nothing and returns false.
+//
+// Interruption: when the caller cancels (kill or killnowait), the router's timer runs out or
+// the invocation's own timeout passes, the invocation is interrupted: interrupted() and its
+// CancellationToken turn true, the on_interrupt() handler runs, and unless that handler
+// answered, the session answers wamp.error.canceled (wamp.error.timeout for a timeout) at once.
+// Later answers do nothing and return false (a router that interrupted with killnowait ignores
+// them anyway). An invocation still unanswered when its session ends (left, lost, the client
+// closed) is interrupted too, with the reason the session ended for (Interrupt::reason
+// "uvwamp.error.closed", say), so that work done for it can stop; nothing answers it then.
+class Invocation : public InvocationData {
+ public:
+  Invocation(Invocation&&) noexcept;
+  Invocation& operator=(Invocation&&) noexcept;
+  ~Invocation();
 
   // True when the answer went to the router.
   bool yield(Value::Array result_args = {}, Value::Object result_kwargs = {});
@@ -214,16 +238,6 @@ class Invocation {
   explicit Invocation(std::shared_ptr<detail::InvocationRecord> record);
 
   std::shared_ptr<detail::InvocationRecord> record_;
-  Id request_ = 0;
-  Id registration_ = 0;
-  std::string procedure_;
-  std::optional<Id> caller_;
-  std::string caller_authid_;
-  std::string caller_authrole_;
-  std::optional<std::int64_t> trustlevel_;
-  bool receive_progress_ = false;
-  std::chrono::milliseconds timeout_{0};
-  bool more_input_ = false;
 };
 
 using CallHandler = std::function<void(WampResult<CallResult>)>;

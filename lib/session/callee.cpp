@@ -414,11 +414,24 @@ void Callee::expire(TimePoint now) {
 void Callee::end_epoch(const WampError& why, Callbacks& completions) {
   deadlines_.clear();
   finished_inputs_.clear();
+  // A live invocation can be answered no more: its handler, which may still be working (on a
+  // worker thread, say), is told as if the router had interrupted it, with the session's end as
+  // the reason.
   for (auto& [id, record] : std::exchange(invocations_, {})) {
     record->callee = nullptr;
-    record->on_interrupt = nullptr;
+    record->session_ended = true;
     record->on_input = nullptr;
     record->input.clear();
+    if (record->interrupt) {
+      record->on_interrupt = nullptr;
+      continue;
+    }
+    const Interrupt what{CancelMode::killnowait, why.uri};
+    record->interrupt = what;
+    record->canceled->store(true, std::memory_order_release);
+    if (InterruptHandler handler = std::exchange(record->on_interrupt, nullptr)) {
+      completions.push_back(SessionCore::completion(std::move(handler), what));
+    }
   }
   for (auto& [id, request] : std::exchange(registering_, {})) {
     completions.push_back(SessionCore::completion(std::move(request.handler), why));

@@ -30,19 +30,7 @@ Invocation& Invocation::operator=(Invocation&& other) noexcept {
   // The invocation held so far is dropped (and answered as such) when `previous` goes.
   Invocation previous(std::move(*this));
   record_ = std::move(other.record_);
-  args = std::move(other.args);
-  kwargs = std::move(other.kwargs);
-  details = std::move(other.details);
-  request_ = other.request_;
-  registration_ = other.registration_;
-  procedure_ = std::move(other.procedure_);
-  caller_ = other.caller_;
-  caller_authid_ = std::move(other.caller_authid_);
-  caller_authrole_ = std::move(other.caller_authrole_);
-  trustlevel_ = other.trustlevel_;
-  receive_progress_ = other.receive_progress_;
-  timeout_ = other.timeout_;
-  more_input_ = other.more_input_;
+  InvocationData::operator=(std::move(other));
   return *this;
 }
 
@@ -69,15 +57,16 @@ WampStatus Invocation::progress(Value::Array result_args, Value::Object result_k
   auto record = record_;
   if (!record) return local_error(client_errc::invalid_argument, "the invocation was moved from");
   if (!record->callee) {
+    const std::string& procedure = record->registered_procedure;
+    if (record->session_ended) {
+      return local_error(client_errc::session_ended, "the session of the invocation is over");
+    }
     if (record->interrupt) {
       return local_error(client_errc::canceled,
-                         "the invocation of '" + procedure_ + "' was interrupted");
+                         "the invocation of '" + procedure + "' was interrupted");
     }
-    if (record->answered) {
-      return local_error(client_errc::invalid_argument,
-                         "the invocation of '" + procedure_ + "' was answered already");
-    }
-    return local_error(client_errc::session_ended, "the session of the invocation is over");
+    return local_error(client_errc::invalid_argument,
+                       "the invocation of '" + procedure + "' was answered already");
   }
   return record->callee->progress(record, std::move(result_args), std::move(result_kwargs));
 }

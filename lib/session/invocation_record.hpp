@@ -28,6 +28,8 @@ struct InvocationRecord {
   std::string registered_procedure;  // for messages
   bool receive_progress = false;
   bool answered = false;
+  // Its session ended while it was live (which interrupted it).
+  bool session_ended = false;
   // What interrupted it, once something did; its flag turns true at the same time.
   std::optional<Interrupt> interrupt;
   std::shared_ptr<std::atomic<bool>> canceled = std::make_shared<std::atomic<bool>>(false);
