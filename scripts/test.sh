@@ -3,6 +3,8 @@
 #   1. scripts/setup.sh, so that the Debian packages and both real routers are there;
 #   2. build/: a normal build and all its tests, the router tests included;
 #   3. build-asan/: the same under AddressSanitizer and UndefinedBehaviorSanitizer;
+#   4. build-tsan/: the tests of code that crosses threads under ThreadSanitizer;
+#   5. the fuzz targets, briefly;
 # then one line `tests: N passed, N failed` summed over every run. Exits non-zero if a build or
 # any test failed, or if no test ran at all.
 set -euo pipefail
@@ -93,6 +95,27 @@ build_and_test build
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   build_and_test build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
   -- --no-suite build
+
+# The code that crosses threads (the 'threads' suite: the worker pool and the client around it)
+# under ThreadSanitizer; only those tests are built.
+tsan_dir=build-tsan
+if [[ ! -f $tsan_dir/build.ninja ]]; then
+  rm -rf "$tsan_dir"
+  say "configuring $tsan_dir"
+  meson setup "$tsan_dir" -Dbuildtype=debug -Db_sanitize=thread -Db_lundef=false
+fi
+started=$SECONDS
+say "building the threads suite in $tsan_dir"
+if meson compile -C "$tsan_dir" test/worker_pool_test test/client_test; then
+  rm -f "$tsan_dir/meson-logs/testlog.json"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    meson test -C "$tsan_dir" --no-rebuild --print-errorlogs --suite threads || status=1
+  record_results "$tsan_dir"
+else
+  status=1
+  failed=$((failed + 1))
+fi
+say "built and tested $tsan_dir in $((SECONDS - started)) s"
 
 # The libFuzzer targets (clang, ASan, UBSan) for a bounded time each; the run counts as one
 # test, and a crash in any target fails it.

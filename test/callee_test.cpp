@@ -370,6 +370,16 @@ TEST_F(CalleeTest, ADroppedInterruptedInvocationSendsNothingMore) {
   EXPECT_EQ(link.sent.size(), 1u);
 }
 
+TEST_F(CalleeTest, AnInvocationDroppedByItsInterruptHandlerIsAnsweredAsInterrupted) {
+  join_session();
+  register_held();
+  receive(m({68, 9, 700, Obj{}}));
+  held[0].on_interrupt([&](const Interrupt&) { held.clear(); });
+  receive(m({69, 9, Obj{{"mode", "kill"}, {"reason", "wamp.error.canceled"}}}));
+  ASSERT_EQ(link.sent.size(), 1u);
+  EXPECT_EQ(link.sent[0].if_array()->at(4), Value("wamp.error.canceled"));
+}
+
 // -- the forwarded timeout
 
 TEST_F(CalleeTest, AForwardedTimeoutInterruptsTheInvocation) {

@@ -20,7 +20,8 @@
 // for good.
 //
 // Threading: the client lives on the loop's thread. Every call and every callback happens there;
-// the client starts no thread and never blocks the loop.
+// the client starts no thread and never blocks the loop. The one way in from other threads is a
+// WorkerInvocation (worker_pool.hpp), whose handlers run on a WorkerPool the application made.
 //
 // Completion: every request (join, leave, call, register_procedure, unregister, publish,
 // subscribe, unsubscribe) completes exactly once, through its handler, with a value or a
@@ -54,6 +55,7 @@
 #include <uvwamp/tls_options.hpp>
 #include <uvwamp/value.hpp>
 #include <uvwamp/wamp_error.hpp>
+#include <uvwamp/worker_pool.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -160,6 +162,12 @@ class Client {
                           RegisterHandler on_registered);
   void register_procedure(std::string procedure, RegisterOptions options,
                           InvocationHandler on_invocation, RegisterHandler on_registered);
+  // The same, with a handler that runs on one of `pool`'s threads (worker_pool.hpp): the loop
+  // goes on while it works, and it learns at once when its call is interrupted. Throws
+  // std::invalid_argument for a null pool.
+  void register_procedure(std::string procedure, RegisterOptions options,
+                          std::shared_ptr<WorkerPool> pool, WorkerInvocationHandler on_invocation,
+                          RegisterHandler on_registered);
   // No invocation reaches the handler once unregister() was called.
   void unregister(const Registration& registration, DoneHandler on_done);
 

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/pooled_invocations.hpp"
 #include "session/session.hpp"
 #include "transport/connection.hpp"
 #include "transport/endpoint.hpp"
@@ -59,6 +60,10 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   WampStatus act_now(Act&& act);
 
   const ClientOptions& options() const noexcept { return options_; }
+  // The invocation handler of a registration whose handler runs on `pool`.
+  InvocationHandler on_pool(std::shared_ptr<WorkerPool> pool, WorkerInvocationHandler handler) {
+    return pooled_->handler_for(std::move(pool), std::move(handler));
+  }
 
  private:
   enum class Phase {
@@ -109,9 +114,12 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   static void on_goodbye_timer(uv_timer_t* timer);
   static void on_deadline_timer(uv_timer_t* timer);
   static void on_handle_closed(uv_handle_t* handle);
+  void handle_closed();
 
   uv_loop_t* loop_;
   ClientOptions options_;
+  // Before the session, which hands it invocations, so that it goes after the session.
+  std::unique_ptr<PooledInvocations> pooled_;
   Session session_;
   Phase phase_ = Phase::idle;
 
@@ -185,7 +193,9 @@ void ClientCore::start() {
   idle_.data = this;
   goodbye_timer_.data = this;
   deadline_timer_.data = this;
-  open_handles_ = 3;
+  pooled_ = std::make_unique<PooledInvocations>(
+      loop_, [this](std::exception_ptr exception) { report(std::move(exception)); });
+  open_handles_ = 4;
   self_ = shared_from_this();
 }
 
@@ -551,11 +561,15 @@ void ClientCore::close_handles() {
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&goodbye_timer_), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_timer_), on_handle_closed);
+  pooled_->close([this] { handle_closed(); });
 }
 
 void ClientCore::on_handle_closed(uv_handle_t* handle) {
-  auto* core = static_cast<ClientCore*>(handle->data);
-  if (--core->open_handles_ == 0) core->finish_close();
+  static_cast<ClientCore*>(handle->data)->handle_closed();
+}
+
+void ClientCore::handle_closed() {
+  if (--open_handles_ == 0) finish_close();
 }
 
 void ClientCore::finish_close() {
@@ -703,6 +717,16 @@ void Client::register_procedure(std::string procedure, RegisterOptions options,
                                    std::move(on_invocation), std::move(on_registered));
       },
       on_registered);
+}
+
+void Client::register_procedure(std::string procedure, RegisterOptions options,
+                                std::shared_ptr<WorkerPool> pool,
+                                WorkerInvocationHandler on_invocation,
+                                RegisterHandler on_registered) {
+  if (!pool) throw std::invalid_argument("register_procedure() on a pool needs a WorkerPool");
+  register_procedure(std::move(procedure), std::move(options),
+                     core_->on_pool(std::move(pool), or_ignore(std::move(on_invocation))),
+                     std::move(on_registered));
 }
 
 void Client::unregister(const Registration& registration, DoneHandler on_done) {

@@ -374,6 +374,8 @@ void Callee::dropped(const RecordPtr& record) {
   if (record.get() == dispatching_ && std::uncaught_exceptions() > uncaught_at_dispatch_) {
     return;
   }
+  // Dropped by its interrupt handler: the interruption answers it once the handler returned.
+  if (record->interrupt) return;
   (void)error(record, runtime_error_uri,
               {invocation_of(record->registered_procedure) + " was dropped unanswered"}, {});
 }
