@@ -9,12 +9,15 @@
 //   - progressive call invocations (nexus; Crossbar announces none: not_supported);
 //   - caller identification, pattern-based and shared registration, concurrency (Crossbar;
 //     nexus ignores it), registration revocation (Crossbar's force_reregister; nexus refuses),
-//     the forwarded timeout that a uvwamp callee keeps itself.
+//     the forwarded timeout that a uvwamp callee keeps itself;
+//   - callee handlers on a worker pool: in parallel while the loop answers, stopped by an
+//     autobahn caller's cancel, by kill and by a timeout, and never started when canceled queued.
 #include <gtest/gtest.h>
 #include <uv.h>
 #include <uvwamp/client.hpp>
 #include <uvwamp/serializer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -26,6 +29,7 @@
 #include "fixture/router_environment.hpp"
 #include "interop/client_test_support.hpp"
 #include "interop/peer_process.hpp"
+#include "thread_sync.hpp"
 
 namespace uvwamp {
 namespace {
@@ -126,6 +130,14 @@ class Rpc : public test::ClientTest, public ::testing::WithParamInterface<Case> 
                                    [outcome](WampResult<CallResult> r) { outcome->emplace(r); });
     if (request) *request = made;
     return outcome;
+  }
+
+  WampResult<Registration> register_on_pool(Client& client, const std::string& procedure,
+                                            std::shared_ptr<WorkerPool> pool,
+                                            WorkerInvocationHandler handler) {
+    return await<WampResult<Registration>>("register " + procedure, [&](RegisterHandler done) {
+      client.register_procedure(procedure, {}, std::move(pool), std::move(handler), done);
+    });
   }
 
   // A number a peer procedure answers with.
@@ -512,6 +524,133 @@ TEST_P(Rpc, ARevokedRegistrationIsReported) {
     EXPECT_EQ(second.error().uri, "wamp.error.procedure_already_exists");
     EXPECT_TRUE(revoked->empty());
   }
+}
+
+// -- callee handlers on a worker pool
+
+// A handler on a pool that counts its starts and works until it is interrupted (or `gate`
+// opens), counting the interruptions it saw.
+struct Workers {
+  test::Counter started;
+  test::Counter interrupted;
+  std::atomic<bool> open{false};
+};
+
+WorkerInvocationHandler work_until_interrupted(std::shared_ptr<Workers> workers) {
+  return [workers](WorkerInvocation invocation) {
+    workers->started.add();
+    // In steps, as real work would go, each ending early when the call is interrupted.
+    while (!workers->open.load() && !invocation.wait_for_interrupt(milliseconds(5))) {
+    }
+    if (invocation.interrupted()) {
+      workers->interrupted.add();
+      return;
+    }
+    invocation.yield({"worked"});
+  };
+}
+
+TEST_P(Rpc, WorkersRunInParallelWhileTheLoopAnswersOtherCalls) {
+  ASSERT_NO_FATAL_FAILURE(join_both());
+  ASSERT_NO_FATAL_FAILURE(start_peer());
+  auto pool = std::make_shared<WorkerPool>(3);
+  auto workers = std::make_shared<Workers>();
+  ASSERT_TRUE(
+      succeeded(register_on_pool(*callee_, uri("work"), pool, work_until_interrupted(workers))));
+  ASSERT_TRUE(succeeded(register_procedure(
+      *callee_, uri("quick"), [](Invocation invocation) { invocation.yield({"quick"}); })));
+  // Three autobahn calls at once, each held by a worker.
+  std::vector<std::shared_ptr<std::optional<WampResult<CallResult>>>> slow;
+  for (int i = 0; i < 3; ++i) {
+    slow.push_back(start_call(*caller_, uri("py.call"), {}, nullptr,
+                              {Value(uri("work")), Value::Array{}, Value::Object{}}));
+  }
+  ASSERT_TRUE(test::run_until_counted(&loop_, workers->started, 3));
+  // Every worker is busy; the loop still answers.
+  auto quick =
+      call(*caller_, uri("py.call"), {Value(uri("quick")), Value::Array{}, Value::Object{}});
+  ASSERT_TRUE(quick.ok()) << why(quick);
+  EXPECT_EQ(quick->args, (Value::Array{"quick"}));
+  for (const auto& outcome : slow)
+    EXPECT_FALSE(outcome->has_value());
+  workers->open = true;
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& outcome : slow) {
+      if (!outcome->has_value()) return false;
+    }
+    return true;
+  }));
+  for (const auto& outcome : slow) {
+    ASSERT_TRUE(outcome->value().ok()) << why(outcome->value());
+    EXPECT_EQ(outcome->value()->args, (Value::Array{"worked"}));
+  }
+  EXPECT_EQ(workers->interrupted.value(), 0);
+}
+
+TEST_P(Rpc, AnAutobahnCallerCancelsAWorkerWhichStops) {
+  ASSERT_NO_FATAL_FAILURE(join_both());
+  ASSERT_NO_FATAL_FAILURE(start_peer());
+  auto pool = std::make_shared<WorkerPool>(1);
+  auto workers = std::make_shared<Workers>();
+  ASSERT_TRUE(
+      succeeded(register_on_pool(*callee_, uri("long"), pool, work_until_interrupted(workers))));
+  auto result = call(*caller_, uri("py.call_and_cancel"), {Value(uri("long")), Value(300)});
+  ASSERT_TRUE(result.ok()) << why(result);
+  EXPECT_EQ(result->args, (Value::Array{"canceled"}));
+  EXPECT_TRUE(test::run_until_counted(&loop_, workers->interrupted, 1));
+}
+
+TEST_P(Rpc, UvwampKillsAWorkerAndACallTimeoutInterruptsOne) {
+  ASSERT_NO_FATAL_FAILURE(join_both());
+  auto pool = std::make_shared<WorkerPool>(2);
+  auto workers = std::make_shared<Workers>();
+  ASSERT_TRUE(
+      succeeded(register_on_pool(*callee_, uri("long"), pool, work_until_interrupted(workers))));
+  CallRequest request;
+  auto killed = start_call(*caller_, uri("long"), {}, &request);
+  ASSERT_TRUE(test::run_until_counted(&loop_, workers->started, 1));
+  ASSERT_TRUE(caller_->cancel(request, CancelMode::kill).ok());
+  ASSERT_TRUE(wait_until([&] { return killed->has_value(); }));
+  ASSERT_FALSE(killed->value().ok());
+  EXPECT_EQ(killed->value().error().uri, "wamp.error.canceled")
+      << describe(killed->value().error());
+  ASSERT_TRUE(test::run_until_counted(&loop_, workers->interrupted, 1));
+
+  CallOptions options;
+  options.timeout = milliseconds(300);
+  auto timed_out = call(*caller_, uri("long"), {}, {}, options);
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.error().code, make_error_code(client_errc::timed_out))
+      << describe(timed_out.error());
+  EXPECT_TRUE(test::run_until_counted(&loop_, workers->interrupted, 2));
+}
+
+TEST_P(Rpc, AQueuedWorkerInvocationCanceledBeforeItStartedNeverRuns) {
+  ASSERT_NO_FATAL_FAILURE(join_both());
+  auto pool = std::make_shared<WorkerPool>(1);
+  auto workers = std::make_shared<Workers>();
+  ASSERT_TRUE(
+      succeeded(register_on_pool(*callee_, uri("long"), pool, work_until_interrupted(workers))));
+  auto busy = start_call(*caller_, uri("long"), {}, nullptr);
+  ASSERT_TRUE(test::run_until_counted(&loop_, workers->started, 1));
+  CallRequest request;
+  auto queued = start_call(*caller_, uri("long"), {}, &request);
+  // The callee has the second invocation (queued behind the first) once a later call got
+  // through the router to it.
+  ASSERT_TRUE(succeeded(register_procedure(*callee_, uri("echo"),
+                                           [](Invocation invocation) { invocation.yield(); })));
+  ASSERT_TRUE(succeeded(call(*caller_, uri("echo"), {})));
+  ASSERT_TRUE(caller_->cancel(request, CancelMode::kill).ok());
+  ASSERT_TRUE(wait_until([&] { return queued->has_value(); }));
+  ASSERT_FALSE(queued->value().ok());
+  EXPECT_EQ(queued->value().error().uri, "wamp.error.canceled");
+  workers->open = true;
+  ASSERT_TRUE(wait_until([&] { return busy->has_value(); }));
+  ASSERT_TRUE(busy->value().ok()) << why(busy->value());
+  // A third call runs after the canceled one in the pool's queue, so it was passed over.
+  ASSERT_TRUE(succeeded(call(*caller_, uri("long"), {})));
+  EXPECT_EQ(workers->started.value(), 2);
+  EXPECT_EQ(workers->interrupted.value(), 0);
 }
 
 std::vector<Case> cases() {

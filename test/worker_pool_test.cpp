@@ -24,6 +24,7 @@
 #include "client/pooled_invocations.hpp"
 #include "scripted_router.hpp"
 #include "session_test_support.hpp"
+#include "thread_sync.hpp"
 #include "workers/work_queue.hpp"
 
 namespace uvwamp {
@@ -32,48 +33,6 @@ namespace {
 using namespace test;
 using std::chrono::hours;
 using std::chrono::milliseconds;
-
-// A gate the test opens for the workers waiting at it.
-class Gate {
- public:
-  void open() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      open_ = true;
-    }
-    opened_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    opened_.wait(lock, [this] { return open_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable opened_;
-  bool open_ = false;
-};
-
-// Counts what workers did, for a test thread to wait on.
-class Counter {
- public:
-  void add() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++count_;
-    }
-    changed_.notify_all();
-  }
-  bool wait_for(int count, milliseconds limit) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, limit, [&] { return count_ >= count; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int count_ = 0;
-};
 
 // -- the queue
 
@@ -391,15 +350,8 @@ class WorkerClientTest : public ClientTest {
     ASSERT_TRUE(run_until([&] { return registered.has_value(); }));
     ASSERT_TRUE(*registered);
   }
-  // Runs the loop until `counter` reached `count`. Workers do not wake the loop, so it runs
-  // without blocking, between waits of up to a millisecond for the workers.
   bool run_until_counted(Counter& counter, int count) {
-    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!counter.wait_for(count, milliseconds(1))) {
-      if (std::chrono::steady_clock::now() > limit) return false;
-      uv_run(&loop_, UV_RUN_NOWAIT);
-    }
-    return true;
+    return test::run_until_counted(&loop_, counter, count);
   }
   static std::vector<Value> answers_to(const RouterPeer& peer, Id request) {
     std::vector<Value> found;
