@@ -140,6 +140,16 @@ class Rpc : public test::ClientTest, public ::testing::WithParamInterface<Case> 
     });
   }
 
+  // Joins both clients and calls uri("hold"), whose callee holds its invocations in `held`,
+  // until the callee has the call.
+  void call_held(const std::shared_ptr<Held>& held, CallRequest& request,
+                 std::shared_ptr<std::optional<WampResult<CallResult>>>& outcome) {
+    ASSERT_NO_FATAL_FAILURE(join_both());
+    ASSERT_TRUE(succeeded(register_procedure(*callee_, uri("hold"), hold_into(held))));
+    outcome = start_call(*caller_, uri("hold"), {}, &request);
+    ASSERT_TRUE(wait_until([&] { return held->invocations.size() == 1; }));
+  }
+
   // A number a peer procedure answers with.
   std::int64_t peer_count(const std::string& procedure) {
     auto result = call(*caller_, uri(procedure), {});
@@ -271,12 +281,10 @@ TEST_P(Rpc, ACalleeKeepsTheForwardedTimeoutItself) {
 // -- cancel
 
 TEST_P(Rpc, KillInterruptsTheCalleeAndItsAnswerEndsTheCall) {
-  ASSERT_NO_FATAL_FAILURE(join_both());
   auto held = std::make_shared<Held>();
-  ASSERT_TRUE(succeeded(register_procedure(*callee_, uri("hold"), hold_into(held))));
   CallRequest request;
-  auto outcome = start_call(*caller_, uri("hold"), {}, &request);
-  ASSERT_TRUE(wait_until([&] { return held->invocations.size() == 1; }));
+  std::shared_ptr<std::optional<WampResult<CallResult>>> outcome;
+  ASSERT_NO_FATAL_FAILURE(call_held(held, request, outcome));
   ASSERT_TRUE(caller_->cancel(request, CancelMode::kill).ok());
   ASSERT_TRUE(wait_until([&] { return outcome->has_value(); }));
   ASSERT_FALSE(outcome->value().ok());
@@ -288,12 +296,10 @@ TEST_P(Rpc, KillInterruptsTheCalleeAndItsAnswerEndsTheCall) {
 }
 
 TEST_P(Rpc, KillnowaitEndsTheCallAtOnceAndInterruptsTheCallee) {
-  ASSERT_NO_FATAL_FAILURE(join_both());
   auto held = std::make_shared<Held>();
-  ASSERT_TRUE(succeeded(register_procedure(*callee_, uri("hold"), hold_into(held))));
   CallRequest request;
-  auto outcome = start_call(*caller_, uri("hold"), {}, &request);
-  ASSERT_TRUE(wait_until([&] { return held->invocations.size() == 1; }));
+  std::shared_ptr<std::optional<WampResult<CallResult>>> outcome;
+  ASSERT_NO_FATAL_FAILURE(call_held(held, request, outcome));
   ASSERT_TRUE(caller_->cancel(request, CancelMode::killnowait).ok());
   ASSERT_TRUE(wait_until([&] { return outcome->has_value(); }));
   EXPECT_EQ(outcome->value().error().code, make_error_code(client_errc::canceled));
@@ -302,12 +308,10 @@ TEST_P(Rpc, KillnowaitEndsTheCallAtOnceAndInterruptsTheCallee) {
 }
 
 TEST_P(Rpc, SkipEndsTheCallAndTheCalleeIsNotTold) {
-  ASSERT_NO_FATAL_FAILURE(join_both());
   auto held = std::make_shared<Held>();
-  ASSERT_TRUE(succeeded(register_procedure(*callee_, uri("hold"), hold_into(held))));
   CallRequest request;
-  auto outcome = start_call(*caller_, uri("hold"), {}, &request);
-  ASSERT_TRUE(wait_until([&] { return held->invocations.size() == 1; }));
+  std::shared_ptr<std::optional<WampResult<CallResult>>> outcome;
+  ASSERT_NO_FATAL_FAILURE(call_held(held, request, outcome));
   ASSERT_TRUE(caller_->cancel(request, CancelMode::skip).ok());
   ASSERT_TRUE(wait_until([&] { return outcome->has_value(); }));
   EXPECT_EQ(outcome->value().error().code, make_error_code(client_errc::canceled));
