@@ -27,9 +27,9 @@ namespace uvwamp {
 namespace {
 
 using test::ClientTest;
-using test::TestServer;
 using test::RouterPeer;
 using test::ScriptedRouter;
+using test::TestServer;
 using test::type_of;
 
 TEST_F(ClientTest, JoinCallAndLeave) {
@@ -387,6 +387,37 @@ void welcome_as_dealer_and_hold_calls(RouterPeer& peer, const Value& message) {
   }
   if (type_of(message) == 6)
     peer.send(Value::Array{6, Value::Object{}, "wamp.close.goodbye_and_out"});
+}
+
+TEST_F(ClientTest, AHandlerThatDestroysTheClientAmidALossSeesTheRestCompleteFirst) {
+  // The first of many calls failed by a transport loss destroys the client: the destructor's
+  // promise holds, so the other calls have completed by the time it returns.
+  ScriptedRouter& router = serve();
+  Client& client = make();
+  ASSERT_TRUE(join(client));
+  std::unique_ptr<Client> owned = std::move(clients_.back());
+  clients_.pop_back();
+  constexpr int calls = 100;
+  int completed = 0;
+  int completed_after_destruction = 0;
+  bool destroyed = false;
+  for (int i = 0; i < calls; ++i) {
+    client.call("com.example.never", {}, [&](WampResult<CallResult> r) {
+      EXPECT_FALSE(r);
+      ++completed;
+      if (destroyed) ++completed_after_destruction;
+      if (owned) {
+        owned.reset();
+        destroyed = true;
+        EXPECT_EQ(completed, calls) << "the destructor returned with calls still pending";
+      }
+    });
+  }
+  ASSERT_TRUE(run_until([&] { return router.last().received.size() >= 1 + calls; }));
+  router.last().drop();
+  ASSERT_TRUE(run_until([&] { return destroyed; }));
+  EXPECT_EQ(completed, calls);
+  EXPECT_EQ(completed_after_destruction, 0);
 }
 
 TEST_F(ClientTest, ACallTimesOutOnTheLoopAndTellsTheRouter) {

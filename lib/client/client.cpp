@@ -592,6 +592,9 @@ void ClientCore::destroy() {
   on_session_ended_ = nullptr;
   run_deferred(true);  // start_closing() among them when close() was called
   if (!close_started) start_closing();
+  // Destroyed from a handler of a batch still running (the calls a transport loss failed, say):
+  // the rest of the batch completes now, before the destructor returns.
+  session_.complete_pending();
 }
 
 }  // namespace detail

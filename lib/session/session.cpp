@@ -180,4 +180,8 @@ void Session::end(const WampError& why) {
   parts_->core.run_ending(why);
 }
 
+void Session::complete_pending() noexcept {
+  parts_->core.run_remaining();
+}
+
 }  // namespace uvwamp

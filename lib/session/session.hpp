@@ -176,6 +176,10 @@ class Session {
   // completes with `why`, and the session is closed. No message goes out. Does nothing when
   // closed with nothing pending.
   void end(const WampError& why);
+  // Runs now the completions still due from a batch being run further up the stack (an ending
+  // whose handlers run one by one): an owner that a handler destroys completes the rest before
+  // its destructor returns.
+  void complete_pending() noexcept;
 
  private:
   // The core and the roles; defined in session.cpp.

@@ -37,8 +37,24 @@ void SessionCore::report(std::exception_ptr exception) noexcept {
 }
 
 void SessionCore::run(Callbacks& callbacks) noexcept {
-  for (auto& callback : callbacks) {
+  Run run{&callbacks, 0};
+  runs_.push_back(&run);
+  while (run.next < callbacks.size()) {
+    std::function<void()> callback = std::move(callbacks[run.next++]);
     guarded(callback);
+  }
+  runs_.pop_back();
+}
+
+void SessionCore::run_remaining() noexcept {
+  // Innermost first: its callbacks were due before the rest of the runs that enclose it. By
+  // index, since a callback may start (and finish) a run of its own.
+  for (std::size_t index = runs_.size(); index-- > 0;) {
+    Run& run = *runs_[index];
+    while (run.next < run.callbacks->size()) {
+      std::function<void()> callback = std::move((*run.callbacks)[run.next++]);
+      guarded(callback);
+    }
   }
 }
 

@@ -119,6 +119,8 @@ class SessionCore {
 
   // Runs each callback, guarded.
   void run(Callbacks& callbacks) noexcept;
+  // Runs what is left of every run() in progress (see Session::complete_pending()).
+  void run_remaining() noexcept;
 
   // True when established; else `handler` fails later with not_joined.
   template <class Handler>
@@ -157,6 +159,12 @@ class SessionCore {
   DealerFeatures dealer_;
   Id next_request_ = 1;
   LeaveHandler on_left_;
+  // The runs in progress, innermost last: each one's callbacks and the next one due.
+  struct Run {
+    Callbacks* callbacks;
+    std::size_t next;
+  };
+  std::vector<Run*> runs_;
 };
 
 // Takes the request `id` out of `table`, a map of pending requests by id; nullopt when it holds
