@@ -116,6 +116,23 @@ TEST_F(ClientTest, AbortInAnswerToHelloRefusesTheJoin) {
   EXPECT_FALSE(client.is_joined());
 }
 
+TEST_F(ClientTest, ARouterThatNeverWelcomesFailsTheJoinAfterTheJoinTimeout) {
+  // The transport's handshake completes, and then the router says nothing.
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer&, const Value&) {};
+  ClientOptions silent = options();
+  silent.join_timeout = std::chrono::milliseconds(200);
+  Client& client = make(silent);
+  WampResult<SessionInfo> joined = join(client);
+  ASSERT_FALSE(joined);
+  EXPECT_EQ(joined.error().code, client_errc::timed_out);
+  EXPECT_NE(joined.error().message.find("did not answer HELLO within 200 ms"), std::string::npos)
+      << joined.error().message;
+  EXPECT_FALSE(client.is_joined());
+  // The connection is closed, and join() may be tried again.
+  ASSERT_TRUE(run_until([&] { return router.last().connection->closed; }));
+}
+
 TEST_F(ClientTest, TheNextUrlIsTriedWhenOneFails) {
   // A port that was just free: nothing listens there.
   TestServer& dead = add_server();

@@ -1041,6 +1041,54 @@ class SessionAuthTest : public SessionTest {
   JoinOutcomes joined;
 };
 
+TEST_F(SessionAuthTest, AJoinTheRouterLeavesUnansweredTimesOut) {
+  session.join("realm1", auth, {}, joined.handler(), std::chrono::milliseconds(1000));
+  ASSERT_EQ(session.next_deadline(), link.time + std::chrono::milliseconds(1000));
+  link.time += std::chrono::milliseconds(999);
+  session.expire(link.time);
+  EXPECT_TRUE(joined.got.empty());
+  link.time += std::chrono::milliseconds(1);
+  session.expire(link.time);
+  link.run_deferred();
+  expect_failed(joined.only(), client_errc::timed_out, "uvwamp.error.timeout",
+                "did not answer HELLO within 1000 ms");
+  EXPECT_EQ(session.state(), State::closed);
+  EXPECT_EQ(session.next_deadline(), std::nullopt);
+  // A WELCOME after the timeout finds no session to open.
+  link.sent.clear();
+  receive(m({2, 77, Obj{}}));
+  EXPECT_EQ(session.state(), State::closed);
+  EXPECT_EQ(joined.got.size(), 1u);
+}
+
+TEST_F(SessionAuthTest, TheJoinTimeoutWaitsForTheRouterNotForTheAnswerToItsChallenge) {
+  auto ticket = offer({"ticket"});
+  ticket->answer_at_once = false;
+  session.join("realm1", auth, {}, joined.handler(), std::chrono::milliseconds(1000));
+  link.time += std::chrono::milliseconds(900);
+  receive(m({4, "ticket", Obj{}}));
+  // A secret being asked for: however long it takes, nothing times out.
+  EXPECT_EQ(session.next_deadline(), std::nullopt);
+  link.time += std::chrono::hours(1);
+  session.expire(link.time);
+  EXPECT_TRUE(joined.got.empty());
+  ticket->answer_last();
+  // AUTHENTICATE went: the router has the whole timeout again.
+  ASSERT_EQ(session.next_deadline(), link.time + std::chrono::milliseconds(1000));
+  link.time += std::chrono::milliseconds(1000);
+  session.expire(link.time);
+  link.run_deferred();
+  expect_failed(joined.only(), client_errc::timed_out, "uvwamp.error.timeout",
+                "did not answer AUTHENTICATE within 1000 ms");
+}
+
+TEST_F(SessionAuthTest, WelcomeInTimeDisarmsTheJoinTimeout) {
+  session.join("realm1", auth, {}, joined.handler(), std::chrono::milliseconds(1000));
+  receive(m({2, 77, Obj{}}));
+  EXPECT_EQ(session.state(), State::established);
+  EXPECT_EQ(session.next_deadline(), std::nullopt);
+}
+
 TEST_F(SessionAuthTest, HelloOffersEveryMethodWithWhatEachNeeds) {
   auth.authid = "alice";
   auth.authrole = "admin";

@@ -85,6 +85,10 @@ struct ClientOptions {
   // Per URL: how long the TCP connection may take, and each handshake after it. Default 10 s.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds handshake_timeout{10'000};
+  // How long join() waits for the router after HELLO, and again after each AUTHENTICATE, for
+  // WELCOME, CHALLENGE or ABORT; then it fails with timed_out. The time a CHALLENGE's answer
+  // takes here (a secret asked for) does not count. Zero for no limit.
+  std::chrono::milliseconds join_timeout{10'000};
   // How long leave() waits for the router's GOODBYE before closing anyway.
   std::chrono::milliseconds goodbye_timeout{5'000};
   // The longest message accepted from the router. Default 16 MiB.

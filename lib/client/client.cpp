@@ -382,20 +382,22 @@ void ClientCore::open_session() {
   established_ = false;
   JoinHandler on_joined = std::move(on_joined_);
   on_joined_ = nullptr;
-  session_.join(options_.realm, options_.auth, {},
-                [this, on_joined = std::move(on_joined)](WampResult<SessionInfo> joined) mutable {
-                  if (!joined) {
-                    // The connection goes first, so that join() works from the handler.
-                    disconnect([on_joined = std::move(on_joined), joined = std::move(joined)] {
-                      on_joined(std::move(joined));
-                    });
-                    return;
-                  }
-                  established_ = true;
-                  joined.value().url = connected_url_;
-                  joined.value().serializer = serializer_;
-                  on_joined(std::move(joined));
-                });
+  auto on_session = [this,
+                     on_joined = std::move(on_joined)](WampResult<SessionInfo> joined) mutable {
+    if (!joined) {
+      // The connection goes first, so that join() works from the handler.
+      disconnect([on_joined = std::move(on_joined), joined = std::move(joined)] {
+        on_joined(std::move(joined));
+      });
+      return;
+    }
+    established_ = true;
+    joined.value().url = connected_url_;
+    joined.value().serializer = serializer_;
+    on_joined(std::move(joined));
+  };
+  session_.join(options_.realm, options_.auth, {}, std::move(on_session), options_.join_timeout);
+  rearm_deadline_timer();
 }
 
 void ClientCore::leave(std::string reason, LeaveHandler on_left) {

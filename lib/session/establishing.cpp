@@ -104,7 +104,7 @@ std::shared_ptr<Authenticator> Establishing::Authentication::find(const std::str
 }
 
 void Establishing::join(std::string realm, const AuthOptions& auth, Value::Object extra_details,
-                        JoinHandler handler) {
+                        std::chrono::milliseconds timeout, JoinHandler handler) {
   if (core_.state() != SessionCore::State::closed) {
     return core_.complete_later(
         std::move(handler),
@@ -124,6 +124,22 @@ void Establishing::join(std::string realm, const AuthOptions& auth, Value::Objec
   on_joined_ = std::move(handler);
   authentication_ = Authentication{auth.methods, std::move(hello.details), false, nullptr,
                                    std::make_shared<Establishing*>(this)};
+  timeout_ = timeout;
+  await_router("HELLO");
+}
+
+void Establishing::await_router(const char* sent) {
+  if (timeout_.count() <= 0) return;
+  deadline_ = core_.now() + timeout_;
+  awaited_answer_to_ = sent;
+}
+
+void Establishing::expire(TimePoint now) {
+  if (!deadline_ || *deadline_ > now) return;
+  deadline_.reset();
+  core_.run_ending(local_error(client_errc::timed_out,
+                               std::string("the router did not answer ") + awaited_answer_to_ +
+                                   " within " + std::to_string(timeout_.count()) + " ms"));
 }
 
 // HELLO's authentication members: authid, authrole, authmethods and authextra, the last merged
@@ -165,6 +181,8 @@ void Establishing::on(msg::Challenge& challenge) {
                            "', which HELLO did not offer");
   }
   authentication_.answering = true;
+  // Answering may wait for a secret (a person typing it, say): the router is not waited for.
+  deadline_.reset();
   std::weak_ptr<Establishing*> alive = authentication_.alive;
   const std::uint64_t epoch = core_.epoch();
   auto reply = [alive, epoch](Result<AuthAnswer, std::string> answer) {
@@ -195,6 +213,7 @@ void Establishing::answered(Result<AuthAnswer, std::string> answer) {
   crypto::wipe(authenticate.signature.data(), authenticate.signature.size());
   if (failed) return core_.run_ending(*failed);
   authentication_.check_welcome = std::move(answer->check_welcome);
+  await_router("AUTHENTICATE");
 }
 
 void Establishing::refuse_to_authenticate(const std::string& why) {
@@ -215,6 +234,7 @@ void Establishing::on(msg::Welcome& welcome) {
     if (!checked) return refuse_to_authenticate(checked.error());
   }
   authentication_ = {};
+  deadline_.reset();
   core_.establish(dealer_features(welcome.details));
   JoinHandler handler = std::exchange(on_joined_, nullptr);
   SessionInfo info;
@@ -233,6 +253,7 @@ void Establishing::on(msg::Welcome& welcome) {
 
 void Establishing::end_epoch(const WampError& why, Callbacks& completions) {
   authentication_ = {};
+  deadline_.reset();
   if (on_joined_) {
     completions.insert(completions.begin(),
                        SessionCore::completion(std::exchange(on_joined_, nullptr), why));

@@ -8,8 +8,10 @@
 #include <uvwamp/auth.hpp>
 #include <uvwamp/session_info.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +26,16 @@ class Establishing final : public SessionRole {
   Establishing(SessionCore& core, AuthContext& auth_context)
       : core_(core), auth_context_(auth_context) {}
 
+  // `timeout` bounds each wait for the router (for WELCOME, CHALLENGE or ABORT after HELLO, and
+  // after AUTHENTICATE), not the time an answer to a CHALLENGE takes here; zero for none.
   void join(std::string realm, const AuthOptions& auth, Value::Object extra_details,
-            JoinHandler handler);
+            std::chrono::milliseconds timeout, JoinHandler handler);
 
   void on(msg::Challenge& challenge);
   void on(msg::Welcome& welcome);
+
+  std::optional<TimePoint> next_deadline() const { return deadline_; }
+  void expire(TimePoint now);
 
   void end_epoch(const WampError& why, Callbacks& completions) override;
 
@@ -49,12 +56,17 @@ class Establishing final : public SessionRole {
   void answered(Result<AuthAnswer, std::string> answer);
   // This side gives up authenticating: ABORT, and join() fails saying why.
   void refuse_to_authenticate(const std::string& why);
+  // Starts a wait for the router.
+  void await_router(const char* sent);
 
   SessionCore& core_;
   AuthContext& auth_context_;
   std::string realm_;
   JoinHandler on_joined_;
   Authentication authentication_;
+  std::chrono::milliseconds timeout_{0};
+  std::optional<TimePoint> deadline_;
+  const char* awaited_answer_to_ = "";  // HELLO or AUTHENTICATE, for the timeout's message
 };
 
 }  // namespace uvwamp

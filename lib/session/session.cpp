@@ -94,8 +94,9 @@ std::uint64_t Session::epoch() const noexcept {
 }
 
 void Session::join(std::string realm, const AuthOptions& auth, Value::Object extra_details,
-                   JoinHandler on_joined) {
-  parts_->establishing.join(std::move(realm), auth, std::move(extra_details), std::move(on_joined));
+                   JoinHandler on_joined, std::chrono::milliseconds timeout) {
+  parts_->establishing.join(std::move(realm), auth, std::move(extra_details), timeout,
+                            std::move(on_joined));
 }
 
 void Session::leave(std::string reason, LeaveHandler on_left) {
@@ -163,14 +164,17 @@ void Session::receive(Value message) {
 }
 
 std::optional<TimePoint> Session::next_deadline() const {
-  std::optional<TimePoint> caller = parts_->caller.next_deadline();
-  std::optional<TimePoint> callee = parts_->callee.next_deadline();
-  if (!caller) return callee;
-  if (!callee) return caller;
-  return std::min(*caller, *callee);
+  std::optional<TimePoint> next;
+  for (std::optional<TimePoint> deadline :
+       {parts_->establishing.next_deadline(), parts_->caller.next_deadline(),
+        parts_->callee.next_deadline()}) {
+    if (deadline && (!next || *deadline < *next)) next = deadline;
+  }
+  return next;
 }
 
 void Session::expire(TimePoint now) {
+  parts_->establishing.expire(now);
   parts_->caller.expire(now);
   parts_->callee.expire(now);
 }

@@ -44,10 +44,10 @@
 // that throws answers its caller with wamp.error.runtime_error instead). A deferred task runs a
 // handler as it is: its owner catches what it throws.
 //
-// Time: the session reads the time from Link::now() when it arms a deadline (a call's timeout,
-// an invocation's forwarded timeout), gives the earliest with next_deadline(), and times out
-// what is due when the owner calls expire(). The owner asks next_deadline() after each call
-// into the session; the session never sleeps or reads a clock.
+// Time: the session reads the time from Link::now() when it arms a deadline (a join's wait for
+// the router, a call's timeout, an invocation's forwarded timeout), gives the earliest with
+// next_deadline(), and times out what is due when the owner calls expire(). The owner asks
+// next_deadline() after each call into the session; the session never sleeps or reads a clock.
 //
 // Ending: on leave() the pending requests complete with session_ended (from a deferred task) and
 // messages other than GOODBYE and ABORT are ignored until the router's GOODBYE. When the router
@@ -134,9 +134,11 @@ class Session {
   // offers, and `extra_details`. Completes on WELCOME (SessionInfo's url and serializer are the
   // owner's to fill in) or ABORT. Fails with already_joined unless closed, with
   // invalid_argument for a realm that is not a valid URI, and with authentication_failed when a
-  // method cannot be offered on this connection.
+  // method cannot be offered on this connection. With a `timeout`, fails with timed_out when
+  // the router leaves HELLO or AUTHENTICATE unanswered that long (answering a CHALLENGE here
+  // does not count).
   void join(std::string realm, const AuthOptions& auth, Value::Object extra_details,
-            JoinHandler on_joined);
+            JoinHandler on_joined, std::chrono::milliseconds timeout = {});
   // GOODBYE with `reason`; completes with the router's GOODBYE reason. not_joined unless
   // established.
   void leave(std::string reason, LeaveHandler on_left);
@@ -167,7 +169,8 @@ class Session {
   // One decoded message from the router.
   void receive(Value message);
 
-  // The earliest deadline of a call or an invocation; nullopt when nothing can time out.
+  // The earliest deadline of a join, a call or an invocation; nullopt when nothing can time
+  // out.
   std::optional<TimePoint> next_deadline() const;
   // Times out what is due at `now`.
   void expire(TimePoint now);
