@@ -64,6 +64,21 @@ elif what == "sleep":
 elif what == "release":
     open(call["args"][1], "w").close()
     print('"releasing"')
+elif what == "hold":
+    # Logs its start to the file args[1], waits for the file args[2], then logs its end; the
+    # release file's name tags the lines and is the result.
+    log, release = call["args"][1], call["args"][2]
+    tag = os.path.basename(release)
+    with open(log, "a") as f:
+        f.write(f"start {tag}\n")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(release):
+        if time.monotonic() > deadline:
+            sys.exit("the release never came")
+        time.sleep(0.02)
+    with open(log, "a") as f:
+        f.write(f"end {tag}\n")
+    print(json.dumps(tag))
 """
 
 
@@ -78,6 +93,10 @@ def wait_for(condition, what, timeout=TIMEOUT):
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout} s")
         time.sleep(0.02)
+
+
+def log_lines(log):
+    return log.read_text().splitlines() if log.exists() else []
 
 
 def is_running(pid):
@@ -481,6 +500,108 @@ class RouterTests:
                 self.assertEqual(err.count(b"was interrupted"), 1, err)
                 self.assertEqual(b"uvwamp.error.closed" in err, mode == "skip", err)
                 self.assert_stopped_if_started(pid_file)
+
+    # register --workers N: the commands run on a pool of N threads.
+
+    def start_call(self, procedure, *args):
+        caller = subprocess.Popen(
+            [TOOL, "call", procedure, *args, *self.session()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.addCleanup(caller.kill)
+        return caller
+
+    def holding(self, directory, tags):
+        """The arguments of a "hold" call for each tag, logging to directory/log; every hold is
+        released when the test ends, whatever happens to it."""
+        self.addCleanup(lambda: [(directory / tag).touch() for tag in tags])
+        log = json.dumps(str(directory / "log"))
+        return {tag: ['"hold"', log, json.dumps(str(directory / tag))] for tag in tags}
+
+    def assert_answered(self, caller, tag):
+        out, err = caller.communicate(timeout=TIMEOUT)
+        self.assertEqual(caller.returncode, 0, err)
+        self.assertEqual(json.loads(out)["args"], [tag])
+
+    def test_register_workers_run_at_most_n_commands_at_once(self):
+        procedure = unique("com.test.workers")
+        directory = self.temporary_directory()
+        log = directory / "log"
+        holds = self.holding(directory, ["a", "b", "c"])
+        callee = self.register(procedure, "--workers", "2", "--count", "3", "--exec",
+                               sys.executable, "-c", BEHAVIOUR)
+        callers = {tag: self.start_call(procedure, *args) for tag, args in holds.items()}
+
+        def started():
+            return [line.split()[1] for line in log_lines(log) if line.startswith("start ")]
+
+        wait_for(lambda: len(started()) == 2, "two commands starting")
+        # The third call waits for a free worker; the log, read at the end, proves it.
+        first = started()[0]
+        (directory / first).touch()
+        self.assert_answered(callers[first], first)
+        wait_for(lambda: len(started()) == 3, "the third command starting")
+        for tag in started()[1:]:
+            (directory / tag).touch()
+            self.assert_answered(callers[tag], tag)
+        status, _, err = callee.finish()
+        self.assertEqual(status, 0, err)
+        # Never more than two at once, and the third started only once the first had ended.
+        lines = log_lines(log)
+        running = 0
+        for line in lines:
+            running += 1 if line.startswith("start ") else -1
+            self.assertLessEqual(running, 2, lines)
+        self.assertLess(lines.index(f"end {first}"), lines.index(f"start {started()[2]}"), lines)
+
+    def test_register_workers_cancel_stops_the_running_command(self):
+        directory = self.temporary_directory()
+        for mode in ("kill", "killnowait"):
+            with self.subTest(mode=mode):
+                procedure = unique("com.test.workers.cancel." + mode)
+                pid_file = directory / mode
+                callee = self.register(procedure, "--workers", "1", "--count", "1", "--exec",
+                                       *sleeper(pid_file))
+                started = time.monotonic()
+                done = self.run_tool("call", procedure, "--cancel-after", "300", "--cancel-mode",
+                                     mode, *self.session())
+                self.assertEqual((done.returncode, done.stdout), (6, b""), done.stderr)
+                self.assertIn(f"(--cancel-after, mode {mode})".encode(), done.stderr)
+                # The command started (it had 300 ms), and is gone: the interrupted callee
+                # stopped it, and leaves once it is, long before it would have ended by itself.
+                pid = self.sleeping_pid(pid_file)
+                status, out, err = callee.finish()
+                self.assertLess(time.monotonic() - started, 10)
+                self.assertEqual((status, out), (0, b""), err)
+                self.assertEqual(err.count(b"was interrupted"), 1, err)
+                self.assertIn(f"(mode {mode}".encode(), err)
+                self.assertIn(b"stopping sh", err)
+                self.assertFalse(is_running(pid))
+
+    def test_register_workers_never_start_a_call_canceled_while_it_waits(self):
+        procedure = unique("com.test.workers.queue")
+        directory = self.temporary_directory()
+        log = directory / "log"
+        holds = self.holding(directory, ["busy", "queued", "later"])
+        callee = self.register(procedure, "--workers", "1", "--exec", sys.executable, "-c",
+                               BEHAVIOUR)
+        busy = self.start_call(procedure, *holds["busy"])
+        wait_for(lambda: log_lines(log) == ["start busy"], "the busy call's command starting")
+        # The one worker is busy: this call waits for it, and is canceled while it waits.
+        done = self.run_tool("call", procedure, *holds["queued"], "--cancel-after", "300",
+                             "--cancel-mode", "kill", *self.session())
+        self.assertEqual((done.returncode, done.stdout), (6, b""), done.stderr)
+        (directory / "busy").touch()
+        self.assert_answered(busy, "busy")
+        # A later call runs after the busy one: had the canceled one started, it would have
+        # started in between.
+        (directory / "later").touch()
+        self.assertEqual(self.call(procedure, *holds["later"])["args"], ["later"])
+        self.assertEqual(log_lines(log), ["start busy", "end busy", "start later", "end later"])
+        callee.process.send_signal(signal.SIGTERM)
+        status, _, err = callee.finish()
+        self.assertEqual(status, 0, err)
 
     def test_a_result_that_comes_first_wins_over_cancel_after_and_timeout(self):
         procedure = unique("com.test.quick")

@@ -183,6 +183,17 @@ class SessionVerbs(unittest.TestCase):
                                 "either --result JSON or --exec")
         self.assert_usage_error(run("register", "p", *session(), "--exec"), "--exec needs a command")
 
+    def test_workers_needs_a_whole_number_and_exec(self):
+        for workers in ("0", "x", "-1", "1025", "99999999999999999999999"):
+            with self.subTest(workers=workers):
+                self.assert_usage_error(
+                    run("register", "p", "--workers", workers, *session(), "--exec", "true"),
+                    f"--workers needs a whole number from 1 to 1024, got '{workers}'")
+        for other in ([], ["--result", "1"]):
+            with self.subTest(other=other):
+                self.assert_usage_error(run("register", "p", "--workers", "2", *other, *session()),
+                                        "--workers N runs --exec commands: give --exec CMD")
+
     def test_call_help_names_the_advanced_options(self):
         done = run("call", "--help")
         self.assertEqual(done.returncode, 0)
@@ -195,7 +206,7 @@ class SessionVerbs(unittest.TestCase):
         done = run("register", "--help")
         self.assertEqual(done.returncode, 0)
         for text in (b"--match MATCH", b"prefix", b"wildcard", b"--invoke POLICY", b"roundrobin",
-                     b"--disclose-caller", b'"receive_progress"', b'"caller"',
+                     b"--disclose-caller", b'"receive_progress"', b'"caller"', b"--workers N",
                      b"wamp.error.canceled"):
             self.assertIn(text, done.stdout)
 
@@ -241,6 +252,9 @@ class SessionVerbs(unittest.TestCase):
                 done = run(verb, *args, *session())
                 self.assertEqual(done.returncode, 4, done.stderr)
                 self.assertIn(b"cannot join realm", done.stderr)
+        done = run("register", "p", "--workers", "3", "--count", "2", *session(), "--exec", "true")
+        self.assertEqual(done.returncode, 4, done.stderr)
+        self.assertIn(b"cannot join realm", done.stderr)
 
     def test_a_url_the_client_cannot_use_is_a_usage_error(self):
         done = run("call", "p", *session("http://127.0.0.1/"))

@@ -1,6 +1,5 @@
 #include "command_runner.hpp"
 
-#include <algorithm>
 #include <csignal>
 #include <utility>
 
@@ -151,19 +150,13 @@ void CommandRunner::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
   }
   const auto size = static_cast<std::size_t>(nread);
   if (stream == reinterpret_cast<uv_stream_t*>(&run.err)) {
-    // Only the start of stderr goes into the error; the rest is read and dropped so that the
-    // command never blocks on a full pipe.
-    const std::size_t room = max_error_bytes - std::min(max_error_bytes, run.outcome.err.size());
-    run.outcome.err.append(buf->base, std::min(room, size));
+    keep_error_output(run.outcome, buf->base, size);
     return;
   }
-  if (run.outcome.out.size() + size > run.runner->max_output_bytes_) {
-    run.outcome.out_too_large = true;
+  if (!keep_output(run.outcome, buf->base, size, run.runner->max_output_bytes_)) {
     if (run.running) uv_process_kill(&run.process, SIGKILL);
     close_handle(reinterpret_cast<uv_handle_t*>(stream));
-    return;
   }
-  run.outcome.out.append(buf->base, size);
 }
 
 void CommandRunner::close_handle(uv_handle_t* handle) {

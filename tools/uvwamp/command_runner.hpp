@@ -5,7 +5,8 @@
 // Every run keeps handles open on the loop until it has been reported, so the loop must run
 // until then; the runner must outlive its runs (destroy it only once the loop has nothing left).
 // A run can be stopped on its own (stop(), for an interrupted call): SIGTERM, then SIGKILL when
-// the command has not exited kill_grace later.
+// the command has not exited kill_grace later. BlockingCommand (blocking_command.hpp) runs the
+// same commands on worker threads instead.
 #pragma once
 
 #include <cstddef>
@@ -18,22 +19,14 @@
 
 #include <uv.h>
 
-namespace uvwamp::cli {
+#include "command_outcome.hpp"
 
-struct CommandOutcome {
-  int spawn_error = 0;  // a uv error code when the command could not be started
-  std::int64_t exit_status = 0;
-  int term_signal = 0;         // the signal that ended it, or 0
-  std::string out;             // its standard output
-  std::string err;             // the start of its standard error (max_error_bytes)
-  bool out_too_large = false;  // it wrote more than max_output_bytes and was killed for it
-};
+namespace uvwamp::cli {
 
 class CommandRunner {
  public:
-  static constexpr std::size_t max_error_bytes = 4096;
   // How long stop() waits after SIGTERM before it sends SIGKILL.
-  static constexpr std::uint64_t kill_grace_ms = 2000;
+  static constexpr std::uint64_t kill_grace_ms = command_kill_grace_ms;
 
   // Names one run, from start() until its on_done ran; never 0.
   using RunId = std::uint64_t;

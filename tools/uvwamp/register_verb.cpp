@@ -1,10 +1,17 @@
+#include <uvwamp/worker_pool.hpp>
+
+#include <atomic>
 #include <cctype>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <optional>
+#include <system_error>
 
+#include "blocking_command.hpp"
+#include "client/loop_mailbox.hpp"
 #include "command_runner.hpp"
 #include "session_options.hpp"
 #include "session_run.hpp"
@@ -14,8 +21,8 @@ namespace uvwamp::cli {
 namespace {
 
 constexpr char usage[] =
-    "usage: uvwamp register PROCEDURE (--result JSON | --exec CMD [ARG...]) [--count N]\n"
-    "                       [--match MATCH] [--invoke POLICY] [--disclose-caller]\n"
+    "usage: uvwamp register PROCEDURE (--result JSON | [--workers N] --exec CMD [ARG...])\n"
+    "                       [--count N] [--match MATCH] [--invoke POLICY] [--disclose-caller]\n"
     "                       --url URL --realm REALM [options]\n"
     "\n"
     "Registers PROCEDURE and answers each call of it. Once the registration stands it says so on\n"
@@ -39,6 +46,12 @@ constexpr char usage[] =
     "                      2 s later, and the caller gets wamp.error.canceled at once\n"
     "                      (wamp.error.timeout when the router gave that as the reason).\n"
     "                      Everything after --exec is the command: give the other options first.\n"
+    "  --workers N         with --exec, N from 1 to 1024: run the commands on N threads of their\n"
+    "                      own instead of on the loop, each thread starting a command, feeding\n"
+    "                      it and waiting for it. At most N commands run at once; further calls\n"
+    "                      wait in turn for a free thread, and one interrupted while it waits\n"
+    "                      never starts its command (nor counts for --count). Answers and\n"
+    "                      interruptions are as above.\n"
     "  -n, --count N       stop after answering N calls\n"
     "  --match MATCH       exact (the default), prefix (every procedure that starts with\n"
     "                      PROCEDURE) or wildcard (an empty part of PROCEDURE, as in\n"
@@ -65,8 +78,14 @@ bool only_white_space(const std::string& text) {
   return true;
 }
 
-// Answers one invocation with what its command did, and says on stderr when it failed.
-void answer_with_outcome(Invocation& invocation, const std::string& command,
+// The most --workers threads.
+constexpr std::uint64_t max_workers = 1024;
+
+// Answers one invocation with what its command did, and says on stderr when it failed: an
+// Invocation on the loop's thread (CommandRunner), or a WorkerInvocation on a worker's
+// (BlockingCommand), which answer alike.
+template <class AnyInvocation>
+void answer_with_outcome(AnyInvocation& invocation, const std::string& command,
                          const CommandOutcome& outcome, std::size_t max_output_bytes) {
   auto refuse = [&](std::string message, Value::Object kwargs) {
     std::fprintf(stderr, "uvwamp register: %s\n", message.c_str());
@@ -105,7 +124,7 @@ void answer_with_outcome(Invocation& invocation, const std::string& command,
 
 // What an --exec command reads: the call's payload and details as the router sent them, and
 // what they say, typed, as top-level members.
-Value command_input(const Invocation& invocation) {
+Value command_input(const InvocationData& invocation) {
   Value call = payload_json(invocation.args, invocation.kwargs, invocation.details);
   Value::Object& members = *call.if_object();
   members["procedure"] = invocation.procedure();
@@ -121,6 +140,63 @@ Value command_input(const Invocation& invocation) {
   return call;
 }
 
+// Says that a call was interrupted, and that its command is being stopped.
+void say_interrupted(const std::string& called, const Interrupt& interrupt,
+                     const std::string& command) {
+  const std::string mode(wamp_name(interrupt.mode));
+  std::fprintf(stderr, "uvwamp register: a call of %s was interrupted (mode %s%s%s): stopping %s\n",
+               called.c_str(), mode.c_str(), interrupt.reason.empty() ? "" : ", ",
+               interrupt.reason.c_str(), command.c_str());
+}
+
+// What the worker threads of `register --exec --workers N` share. The handler that runs on them
+// holds it, so it lives as long as a worker may use it.
+struct WorkerExec {
+  WorkerExec(std::vector<std::string> argv, std::size_t max_output_bytes, std::uint64_t count)
+      : command(std::move(argv), max_output_bytes),
+        max_output_bytes(max_output_bytes),
+        count(count) {}
+
+  const BlockingCommand command;
+  const std::size_t max_output_bytes;
+  const std::uint64_t count;  // --count, or 0
+  std::atomic<std::uint64_t> received{0};
+  // The way back to the loop's thread, and what goes there once a call's command is over. Set
+  // before the registration is made; read-only after that.
+  std::shared_ptr<detail::LoopMailbox> loop;
+  std::function<void()> on_done;
+};
+
+// Runs on a worker thread: one call, answered with what its command did, unless the call was
+// interrupted (then the session answered it, and the command is stopped).
+void exec_on_worker(WorkerExec& exec, WorkerInvocation invocation) {
+  if (exec.count != 0 && exec.received.fetch_add(1) >= exec.count) {
+    invocation.error(unavailable, {"uvwamp register is not taking more calls"});
+    return;
+  }
+  const std::string& command = exec.command.argv()[0];
+  Result<std::string> input = to_json_line(command_input(invocation));
+  if (!input) {
+    invocation.error("wamp.error.invalid_argument",
+                     {"the call has no JSON form: " + input.error().message});
+    exec.loop->post(exec.on_done);
+    return;
+  }
+  // The interruption handler runs on the loop's thread and wakes the run; a call interrupted
+  // before this line runs it at once, here, and the run starts no command.
+  auto stop = std::make_shared<CommandStop>();
+  invocation.on_interrupt(
+      [stop, called = invocation.procedure(), command](const Interrupt& interrupt) {
+        say_interrupted(called, interrupt, command);
+        stop->request();
+      });
+  const CommandOutcome outcome = exec.command.run(input.value(), *stop);
+  if (!invocation.interrupted()) {
+    answer_with_outcome(invocation, command, outcome, exec.max_output_bytes);
+  }
+  exec.loop->post(exec.on_done);
+}
+
 }  // namespace
 
 int register_verb(const std::vector<std::string>& args) {
@@ -128,6 +204,7 @@ int register_verb(const std::vector<std::string>& args) {
   std::optional<Value> fixed_result;
   std::vector<std::string> command;
   std::uint64_t count = 0;
+  std::uint64_t workers = 0;
   RegisterOptions register_options;
   ClientOptions options;
   const VerbCommandLine line{
@@ -146,6 +223,7 @@ int register_verb(const std::vector<std::string>& args) {
           return true;
         }},
        count_option("register", count),
+       whole_number_option("register", {"--workers"}, max_workers, workers),
        {{"--match"},
         VerbOption::Takes::value,
         [&](std::vector<std::string> values) {
@@ -179,6 +257,10 @@ int register_verb(const std::vector<std::string>& args) {
   if (auto stop = parse_verb_command_line(line, args, options)) return *stop;
   if (!procedure) {
     usage_error("register", "which PROCEDURE to register?");
+    return exit_usage;
+  }
+  if (workers != 0 && command.empty()) {
+    usage_error("register", "--workers N runs --exec commands: give --exec CMD");
     return exit_usage;
   }
   if (fixed_result.has_value() == !command.empty()) {
@@ -230,23 +312,56 @@ int register_verb(const std::vector<std::string>& args) {
     // answers wamp.error.canceled once it returned.
     pending->on_interrupt(
         [&runner, run, called = pending->procedure()](const Interrupt& interrupt) {
-          const std::string mode(wamp_name(interrupt.mode));
-          std::fprintf(stderr,
-                       "uvwamp register: a call of %s was interrupted (mode %s%s%s): stopping %s\n",
-                       called.c_str(), mode.c_str(), interrupt.reason.empty() ? "" : ", ",
-                       interrupt.reason.c_str(), runner.argv()[0].c_str());
+          say_interrupted(called, interrupt, runner.argv()[0]);
           runner.stop(run);
         });
   };
 
-  return session.run(std::move(options), [&] {
-    session.client().register_procedure(
-        *procedure, register_options, on_invocation, [&](WampResult<Registration> registered) {
-          if (!registered) return session.fail("cannot register " + *procedure, registered.error());
-          registration = registered.value();
-          std::fprintf(stderr, "uvwamp register: registered %s\n", procedure->c_str());
-        });
+  // --workers: the commands run on a pool, whose workers tell the loop's thread through a
+  // mailbox of its own when a call's command is over.
+  std::shared_ptr<WorkerExec> exec;
+  std::shared_ptr<WorkerPool> pool;
+  if (workers != 0) {
+    try {
+      pool = std::make_shared<WorkerPool>(static_cast<unsigned>(workers));
+    } catch (const std::system_error& failed) {
+      std::fprintf(stderr, "uvwamp register: cannot start %llu worker threads: %s\n",
+                   static_cast<unsigned long long>(workers), failed.what());
+      return exit_no_session;
+    }
+    exec = std::make_shared<WorkerExec>(command, max_output_bytes, count);
+    exec->loop = detail::LoopMailbox::open(session.loop(), [](std::exception_ptr) {});
+    exec->on_done = [&] {
+      if (count == 0 || ++answered != count || session.finishing()) return;
+      // The worker answered before it told us, but its answer reaches the loop's thread by the
+      // client's own mailbox, which need not have been emptied yet; the answer is on its way,
+      // though, so it goes before the router's reply to this UNREGISTER can come back.
+      if (!registration) return session.finish(0);
+      session.client().unregister(*registration, [&](WampStatus) { session.finish(0); });
+    };
+  }
+
+  const int status = session.run(std::move(options), [&] {
+    auto on_registered = [&](WampResult<Registration> registered) {
+      if (!registered) return session.fail("cannot register " + *procedure, registered.error());
+      registration = registered.value();
+      std::fprintf(stderr, "uvwamp register: registered %s\n", procedure->c_str());
+    };
+    if (pool) {
+      session.client().register_procedure(
+          *procedure, register_options, pool,
+          [exec](WorkerInvocation invocation) { exec_on_worker(*exec, std::move(invocation)); },
+          on_registered);
+    } else {
+      session.client().register_procedure(*procedure, register_options, on_invocation,
+                                          on_registered);
+    }
   });
+  // The session is over, and with it every call (its end interrupted those still running): what
+  // the workers tell from here on concerns nobody. The pool stops once the client lets go of it,
+  // when `session` goes, after its workers saw their commands exit.
+  if (exec) exec->loop->close([] {});
+  return status;
 }
 
 }  // namespace uvwamp::cli

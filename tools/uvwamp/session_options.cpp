@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "auth_options.hpp"
 #include "verbs.hpp"
@@ -234,22 +235,34 @@ VerbOption kwargs_option(const char* verb, Value::Object& into) {
           }};
 }
 
+VerbOption whole_number_option(const char* verb, std::vector<const char*> names, std::uint64_t max,
+                               std::uint64_t& into) {
+  const std::string name = names.front();
+  return {std::move(names), VerbOption::Takes::value,
+          [verb, name, max, &into](std::vector<std::string> values) {
+            const std::string& text = values[0];
+            const bool digits_only =
+                !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+                  return std::isdigit(static_cast<unsigned char>(c));
+                });
+            errno = 0;
+            const unsigned long long number =
+                digits_only ? std::strtoull(text.c_str(), nullptr, 10) : 0;
+            if (number == 0 || errno == ERANGE || number > max) {
+              const std::string range = max == std::numeric_limits<std::uint64_t>::max()
+                                            ? "of at least 1"
+                                            : "from 1 to " + std::to_string(max);
+              return usage_error(verb,
+                                 name + " needs a whole number " + range + ", got '" + text + "'");
+            }
+            into = number;
+            return true;
+          }};
+}
+
 VerbOption count_option(const char* verb, std::uint64_t& into) {
-  return {
-      {"--count", "-n"}, VerbOption::Takes::value, [verb, &into](std::vector<std::string> values) {
-        const std::string& text = values[0];
-        const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-          return std::isdigit(static_cast<unsigned char>(c));
-        });
-        errno = 0;
-        const unsigned long long count = digits_only ? std::strtoull(text.c_str(), nullptr, 10) : 0;
-        if (count == 0 || errno == ERANGE) {
-          return usage_error(verb,
-                             "--count needs a whole number of at least 1, got '" + text + "'");
-        }
-        into = count;
-        return true;
-      }};
+  return whole_number_option(verb, {"--count", "-n"}, std::numeric_limits<std::uint64_t>::max(),
+                             into);
 }
 
 VerbOption milliseconds_option(const char* verb, const char* name,

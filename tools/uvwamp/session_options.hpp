@@ -54,6 +54,9 @@ std::function<bool(const std::string& arg)> uri_then_json_arguments(const char* 
                                                                     UriAndPayload& into);
 // --kwargs JSON, an object.
 VerbOption kwargs_option(const char* verb, Value::Object& into);
+// An option whose value is a whole number from 1 to `max` (`names`: "--count", "-n").
+VerbOption whole_number_option(const char* verb, std::vector<const char*> names, std::uint64_t max,
+                               std::uint64_t& into);
 // --count N, a positive whole number.
 VerbOption count_option(const char* verb, std::uint64_t& into);
 // An option whose value is a number of milliseconds, from 1 to max_milliseconds.
