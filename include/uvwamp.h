@@ -12,10 +12,15 @@
  *   uvwamp_options_free(options);
  *   uv_run(loop, UV_RUN_DEFAULT);
  *
- * THREADS. A client lives on its loop's thread: call every function that takes a client or an
- * invocation there (the one exception is uvwamp_invocation_interrupted). Every callback runs
- * there, from uv_run(). Values and option objects may be built and read on any thread, one
- * thread per object at a time.
+ * THREADS. A client lives on its loop's thread: call every function that takes a client there,
+ * and every function that takes an invocation of a procedure registered with
+ * uvwamp_client_register (but uvwamp_invocation_interrupted, which reads an atomic flag). Every
+ * callback runs there, from uv_run(), with one exception: the invocation callback of a procedure
+ * registered with uvwamp_client_register_on_pool runs on one of the pool's threads, and the
+ * invocation it receives may be used on any thread, one thread at a time, while its interrupt
+ * callback runs on the loop's thread (see "Worker pools"). Values and option objects may be built
+ * and read on any thread, one thread per object at a time; a pool may be made and freed on any
+ * thread but its own.
  *
  * ERRORS. Every error is a negative int, UVWAMP_E*, and uvwamp_strerror() names it.
  *  - A function that starts a request (join, leave, call, publish, subscribe, unsubscribe,
@@ -30,9 +35,9 @@
  *    the callee's ERROR, ...) reaches the callback as a uvwamp_error.
  *  - The other functions return 0 or a negative code and call nothing back; their comments say
  *    which codes. The accessors (uvwamp_error_*, uvwamp_event_*, uvwamp_call_result_*,
- *    uvwamp_session_info_*, uvwamp_invocation_* but take, free, the answers and the callback
- *    setters, and uvwamp_registration_* and uvwamp_subscription_* but free) return no code and
- *    must be given the non-NULL pointer a callback received.
+ *    uvwamp_session_info_*, uvwamp_invocation_* but take, free, the answers, the callback
+ *    setters and wait_for_interrupt, and uvwamp_registration_* and uvwamp_subscription_* but
+ *    free) return no code and must be given the non-NULL pointer a callback received.
  *  - No C++ exception ever leaves a function of this header.
  *
  * OWNERSHIP. The rules, once for the whole API:
@@ -42,9 +47,10 @@
  *    (uvwamp_value_free), the uvwamp_registration and
  *    uvwamp_subscription a register or subscribe callback receives (uvwamp_registration_free,
  *    uvwamp_subscription_free), an invocation you took with uvwamp_invocation_take
- *    (uvwamp_invocation_free), and a signing key (uvwamp_signing_key_free). A client frees
- *    itself after its close callback; a secret request is freed by its answer, or with its
- *    client.
+ *    (uvwamp_invocation_free), a signing key (uvwamp_signing_key_free), and a worker pool
+ *    (uvwamp_worker_pool_free, which drops your hold: the registrations made on the pool hold it
+ *    too). A client frees itself after its close callback; a secret request is freed by its
+ *    answer, or with its client.
  *  - Everything else is borrowed. Pointers a callback receives (results, events, errors, session
  *    info, an invocation not taken, and the strings and values read from them) are valid until
  *    the callback returns: copy what you want to keep (uvwamp_value_copy, strdup). A pointer read
@@ -245,8 +251,8 @@ const uvwamp_value* uvwamp_error_details(const uvwamp_error* e);
 typedef struct uvwamp_options uvwamp_options;
 
 /* NULL when memory runs out. Defaults: no URL, no realm, serializers cbor, msgpack, json, TLS
- * verification against the system's CAs, connect and handshake timeouts 10 s, goodbye timeout
- * 5 s, messages up to 16 MiB, no call timeout. */
+ * verification against the system's CAs, connect, handshake and join timeouts 10 s, goodbye
+ * timeout 5 s, messages up to 16 MiB, no call timeout. */
 uvwamp_options* uvwamp_options_new(void);
 void uvwamp_options_free(uvwamp_options* options); /* NULL is allowed */
 
@@ -286,6 +292,10 @@ int uvwamp_options_set_max_message_size(uvwamp_options* options, size_t bytes);
  * uvwamp_call_options_set_timeout): 0 (the default) for none, else 1 to INT32_MAX
  * milliseconds. */
 int uvwamp_options_set_call_timeout(uvwamp_options* options, uint64_t milliseconds);
+/* How long a join waits for the router after HELLO, and again after each AUTHENTICATE (the time
+ * a secret takes to come does not count); then it fails with UVWAMP_ETIMEDOUT. 0 for no limit,
+ * else 1 to INT32_MAX milliseconds; 10 s by default. */
+int uvwamp_options_set_join_timeout(uvwamp_options* options, uint64_t milliseconds);
 
 /* ---------------------------------------------------------------------------------------------
  * Results handed to callbacks, all borrowed until the callback returns
@@ -366,7 +376,8 @@ const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription);
  * (wamp.error.timeout for the invocation's own timeout), also when the callback freed the
  * invocation. From then on it counts as answered: yield and error return UVWAMP_EALREADY,
  * progress UVWAMP_ECANCELED. Interruptions come from the loop, so only an invocation you took
- * can be interrupted unanswered: one not taken is answered by the time its callback returns.
+ * can be interrupted unanswered: one not taken is answered by the time its callback returns
+ * (unless it came from a worker pool, whose callbacks run beside the loop: see "Worker pools").
  * The end of the session (left, lost, the client closed) interrupts an invocation still
  * unanswered too, in mode killnowait with the reason the session ended for
  * ("uvwamp.error.closed", say), so that work done for it can stop; nothing answers it then, and
@@ -381,7 +392,8 @@ const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription);
  *
  * The interrupt and input callbacks run on the loop's thread, receive the invocation, and may call
  * any function here: answer it, free it (uvwamp_invocation_free is safe inside them), or close the
- * client. Each one's user_data must stay valid until the invocation is answered or freed, or its
+ * client (for an invocation from a worker pool, "Worker pools" says what its interrupt callback may
+ * do). Each one's user_data must stay valid until the invocation is answered or freed, or its
  * session ends, whichever comes first: none of its callbacks runs after that.
  */
 
@@ -396,25 +408,30 @@ typedef enum uvwamp_cancel_mode {
 } uvwamp_cancel_mode;
 
 /* Makes the invocation yours, to answer and free after the callback returned. Call it only in
- * the invocation callback, once. Returns 0 or UVWAMP_EINVAL (NULL). */
+ * the invocation callback, once. One from a worker pool may then go to another thread, even
+ * before the callback returns, as long as the callback leaves it alone from then on. Returns 0
+ * or UVWAMP_EINVAL (NULL). */
 int uvwamp_invocation_take(uvwamp_invocation* invocation);
 /* Frees an invocation you took, answering it with wamp.error.runtime_error when unanswered (or as
  * the interruption would, from its interrupt callback). It may be called inside any callback of
- * the invocation. NULL is allowed; on an invocation not taken (in its callback) it does
- * nothing. */
+ * the invocation. For one from a worker pool, on the thread that holds it: it waits for its
+ * interrupt callback, should that run on the loop's thread at that moment, to return. NULL is
+ * allowed; on an invocation not taken (in its callback) it does nothing. */
 void uvwamp_invocation_free(uvwamp_invocation* invocation);
 
 /* The answers. `args` (an array) and `kwargs` (an object) may be NULL for empty, and are copied.
  * `uri` is the error's URI ("com.example.error.failed"). Each returns
- *   0                the answer went to the router, and the invocation is answered;
- *   UVWAMP_EALREADY  it was answered before (by you, or by uvwamp after an interruption);
- *                    nothing is sent;
+ *   0                the answer went to the router, and the invocation is answered; for one from
+ *                    a worker pool, the answer was taken, to go from the loop's thread (see
+ *                    "Worker pools");
+ *   UVWAMP_EALREADY  it was answered before (by you, or by uvwamp after an interruption; one
+ *                    from a worker pool once it was interrupted at all); nothing is sent;
  *   UVWAMP_ENOTSENT  the answer did not go to the router: the session the invocation came from
  *                    is over (left, lost, the client closed), or this answer cannot be sent (an
  *                    invalid error URI, a payload the serializer cannot write, a message over
- *                    the size limit). The invocation stays unanswered, so another answer may
- *                    follow; while its session lasts, freeing it still answers
- *                    wamp.error.runtime_error;
+ *                    the size limit; from a worker pool: an invalid error URI, or the client is
+ *                    gone). The invocation stays unanswered, so another answer may follow; while
+ *                    its session lasts, freeing it still answers wamp.error.runtime_error;
  *   UVWAMP_EINVAL    a NULL invocation or uri, args that are not an array, kwargs that are not
  *                    an object; nothing is sent;
  *   UVWAMP_ENOMEM    nothing is sent. */
@@ -422,19 +439,22 @@ int uvwamp_invocation_yield(uvwamp_invocation* invocation, const uvwamp_value* a
                             const uvwamp_value* kwargs);
 int uvwamp_invocation_error(uvwamp_invocation* invocation, const char* uri,
                             const uvwamp_value* args, const uvwamp_value* kwargs);
-/* 1 once yield or error returned 0, or uvwamp answered an interruption, else 0. */
+/* 1 once yield or error returned 0, or uvwamp answered an interruption (one from a worker pool:
+ * once it was interrupted at all), else 0. */
 int uvwamp_invocation_answered(const uvwamp_invocation* invocation);
 
 /* A progressive result, before the final answer (which yield or error still gives); args and
  * kwargs as for yield. Returns
- *   0                 the result went to the router;
+ *   0                 the result went to the router (from a worker pool: was taken; one that then
+ *                     cannot be sent is dropped);
  *   UVWAMP_ECANCELED  the invocation was interrupted; nothing is sent;
  *   UVWAMP_EALREADY   it was answered; nothing is sent;
  *   UVWAMP_EINVAL     the caller did not ask for progressive results
  *                     (uvwamp_invocation_receive_progress is 0), a NULL invocation, args that are
  *                     not an array, kwargs that are not an object; nothing is sent;
  *   UVWAMP_ENOTSENT   the session the invocation came from is over, or this result cannot be sent
- *                     (a payload the serializer cannot write, a message over the size limit);
+ *                     (a payload the serializer cannot write, a message over the size limit), or,
+ *                     from a worker pool, the client is gone;
  *   UVWAMP_ENOMEM     nothing is sent. */
 int uvwamp_invocation_progress(uvwamp_invocation* invocation, const uvwamp_value* args,
                                const uvwamp_value* kwargs);
@@ -470,23 +490,32 @@ uint64_t uvwamp_invocation_timeout(const uvwamp_invocation* invocation);
 /* 1 when more input follows this invocation's args (see "Progressive input"), else 0. */
 int uvwamp_invocation_more_input(const uvwamp_invocation* invocation);
 
-/* 1 once the invocation was interrupted, else 0. It reads an atomic flag, so it is the one
- * function here that may be called on any thread, by work the invocation handed elsewhere that
- * wants to stop early: as long as the invocation is not freed meanwhile (free it on the loop's
- * thread once that work is done). */
+/* 1 once the invocation was interrupted, else 0. It reads an atomic flag, so it may be called on
+ * any thread, even for an invocation of a loop registration, by work the invocation handed
+ * elsewhere that wants to stop early: as long as the invocation is not freed meanwhile (free it on
+ * the loop's thread once that work is done). */
 int uvwamp_invocation_interrupted(const uvwamp_invocation* invocation);
+
+/* Blocks the calling thread until the invocation, one from a worker pool, is interrupted or
+ * `milliseconds` passed; a wait of 365 days or more (UINT64_MAX, say) waits for the interruption
+ * alone. A callback that works in steps waits with it between steps instead of sleeping, and
+ * stops the moment its call is canceled, times out or its session ends. Returns 1 when the
+ * invocation was interrupted (at once when it was already), 0 when the time passed, or
+ * UVWAMP_EINVAL for a NULL invocation or one of a loop registration (the wait would block the
+ * loop that interrupts it). */
+int uvwamp_invocation_wait_for_interrupt(uvwamp_invocation* invocation, uint64_t milliseconds);
 
 /* Told that the invocation was interrupted (see "Interruption"): `mode` is UVWAMP_CANCEL_KILL or
  * UVWAMP_CANCEL_KILLNOWAIT (killnowait when the router named none), `reason` the router's
  * ("wamp.error.canceled"), "" when it gave none, or "wamp.error.timeout" for the invocation's own
  * timeout; borrowed until the callback returns. Answer in it to answer otherwise than uvwamp
- * would. */
+ * would (not an invocation from a worker pool, which counts as answered by then). */
 typedef void (*uvwamp_interrupt_cb)(uvwamp_invocation* invocation, uvwamp_cancel_mode mode,
                                     const char* reason, void* user_data);
 /* Sets the invocation's interrupt callback, or removes it (NULL); a second replaces the first. It
- * runs at most once: when the invocation is interrupted unanswered, or at once, inside this call,
- * when it was interrupted already. Returns 0, UVWAMP_EINVAL (NULL invocation) or
- * UVWAMP_ENOMEM. */
+ * runs at most once: when the invocation is interrupted unanswered, on the loop's thread, or at
+ * once, inside this call (on the calling thread), when it was interrupted already. Returns 0,
+ * UVWAMP_EINVAL (NULL invocation) or UVWAMP_ENOMEM. */
 int uvwamp_invocation_on_interrupt(uvwamp_invocation* invocation, uvwamp_interrupt_cb on_interrupt,
                                    void* user_data);
 
@@ -497,10 +526,69 @@ typedef void (*uvwamp_input_cb)(uvwamp_invocation* invocation, const uvwamp_valu
                                 const uvwamp_value* kwargs, int more, void* user_data);
 /* Sets the invocation's input callback, or removes it (NULL); a second replaces the first. It
  * receives each further chunk in order; chunks that came while no callback was set wait for one,
- * and it receives them at once, inside this call. Returns 0, UVWAMP_EINVAL (NULL invocation) or
- * UVWAMP_ENOMEM. */
+ * and it receives them at once, inside this call. Returns 0, UVWAMP_EINVAL (NULL invocation, or
+ * one from a worker pool, whose first chunk is all it gets) or UVWAMP_ENOMEM. */
 int uvwamp_invocation_on_input(uvwamp_invocation* invocation, uvwamp_input_cb on_input,
                                void* user_data);
+
+/* ---------------------------------------------------------------------------------------------
+ * Worker pools
+ *
+ * Threads that run the invocation callbacks of procedures registered on them
+ * (uvwamp_client_register_on_pool), so that a procedure doing real work (a query, a computation,
+ * a conversion) leaves the loop free for everything else, and learns at once when its call is
+ * interrupted. A pool starts its threads when it is made; a client starts none. One pool may
+ * serve many clients, on one loop or several.
+ *
+ * Each invocation of a procedure registered on a pool waits in the pool's queue for the first
+ * free thread, which runs its callback. It is a uvwamp_invocation like any other, answered, taken
+ * and freed as "Invocations" says, with these differences:
+ *  - Threads. Its callback runs on a worker thread and receives the client only to name it: no
+ *    function that takes a client may be called there. The invocation may be used on any thread
+ *    (take it to keep it past its callback, and hand it on), by one thread at a time.
+ *  - Answers. yield, error and progress queue the answer for the loop's thread, which sends the
+ *    answers in the order they were made: 0 means the answer was taken, not that it reached the
+ *    router. A final answer that then cannot be sent (a payload the serializer cannot write, a
+ *    message over the size limit) answers the caller wamp.error.runtime_error instead.
+ *  - Interruption. It may be interrupted while its callback runs: uvwamp_invocation_interrupted
+ *    turns 1 and uvwamp_invocation_wait_for_interrupt wakes at once, and, unless the session
+ *    ended, the caller is answered wamp.error.canceled (or wamp.error.timeout) at once too,
+ *    whatever the callback goes on to do. One interrupted while it waits in the queue never runs.
+ *    Once interrupted it counts as answered, whatever interrupted it (the end of the session
+ *    too): uvwamp_invocation_answered is 1, yield and error return UVWAMP_EALREADY, progress
+ *    UVWAMP_ECANCELED.
+ *  - The interrupt callback runs on the loop's thread, beside the invocation's own thread. It may
+ *    read the invocation (the accessors, interrupted, answered) and set or remove its interrupt
+ *    callback; it may free the invocation only when no other thread uses it any more (one taken
+ *    and put aside until later). It must not wait for the thread that holds the invocation:
+ *    uvwamp_invocation_free there waits for the interrupt callback to return. As for any
+ *    invocation, it does not run once the invocation is freed, and here that may come first: the
+ *    invocation's own thread may see the interruption before the loop's thread runs the callback,
+ *    and free the invocation (or return from its callback without taking it). Keep the
+ *    invocation until its interrupt callback ran if it must run.
+ *  - Input. Only the first chunk of a progressive call invocation's input reaches it:
+ *    uvwamp_invocation_on_input refuses it with UVWAMP_EINVAL.
+ *
+ * The pool lives while you hold it (from uvwamp_worker_pool_new to uvwamp_worker_pool_free) and
+ * while a client uses it: a registration made on it, until unregistered or its session ends, and
+ * an invocation of it, until answered. Whatever lets go of it last waits, on its own thread, for
+ * the callbacks that still run to return: the loop's thread, when that is a client. The end of a
+ * session interrupts what it left unanswered, so callbacks that check
+ * uvwamp_invocation_interrupted or wait with uvwamp_invocation_wait_for_interrupt return soon
+ * after.
+ */
+
+typedef struct uvwamp_worker_pool uvwamp_worker_pool;
+
+/* Makes a pool and starts its `threads` threads. Returns 0 and stores it in *pool, yours to free
+ * with uvwamp_worker_pool_free; or, storing nothing, UVWAMP_EINVAL (threads 0, a NULL pool),
+ * UVWAMP_ENOMEM, or UVWAMP_EINTERNAL (a thread could not start; those that did are stopped). */
+int uvwamp_worker_pool_new(unsigned threads, uvwamp_worker_pool** pool);
+/* Drops the hold uvwamp_worker_pool_new gave: the pool lives on while a registration made on it
+ * or an invocation of it does. When this is the last hold, it waits for the callbacks that still
+ * run to return. Call it on any thread but the pool's own (never in an invocation callback of the
+ * pool). NULL is allowed. */
+void uvwamp_worker_pool_free(uvwamp_worker_pool* pool);
 
 /* ---------------------------------------------------------------------------------------------
  * The client
@@ -515,7 +603,8 @@ int uvwamp_invocation_on_input(uvwamp_invocation* invocation, uvwamp_input_cb on
  * where a comment says otherwise. Callbacks may call any function here, uvwamp_client_close
  * included. Event, invocation and revocation callbacks, and their user_data, are used until the
  * unsubscribe or unregister call, the revocation, the end of the session, or the close callback,
- * whichever comes first; a call's progress callback until the call's own callback.
+ * whichever comes first (the invocation callbacks of a worker pool, longer: see
+ * uvwamp_client_register_on_pool); a call's progress callback until the call's own callback.
  *
  * Ending: when the session ends without a leave (the router says GOODBYE or ABORT, the
  * connection is lost, the router breaks the protocol), the pending requests complete with the
@@ -738,6 +827,20 @@ int uvwamp_client_register(uvwamp_client* client, const char* procedure,
                            const uvwamp_register_options* options,
                            uvwamp_invocation_cb on_invocation, uvwamp_register_cb on_registered,
                            void* user_data);
+/* Registers `procedure` as uvwamp_client_register does, with the same callbacks, rules and codes,
+ * but `on_invocation` runs on one of `pool`'s threads (see "Worker pools"): the loop goes on while
+ * it works, and it learns at once when its call is interrupted. The registration holds the pool,
+ * so yours may be freed whenever you like. `on_invocation` and `user_data` are used on the pool's
+ * threads, and for longer than on the loop: an invocation queued before the unregister call still
+ * runs after it, and a callback that runs when the session ends (the client closed, say) goes on
+ * until it returns. Keep them valid until the pool is gone: once uvwamp_worker_pool_free was
+ * called and the loop has run out after the close of every client that used the pool, whichever
+ * let go of it last waited for its callbacks. Returns as uvwamp_client_register does, and
+ * UVWAMP_EINVAL for a NULL pool. */
+int uvwamp_client_register_on_pool(uvwamp_client* client, const char* procedure,
+                                   const uvwamp_register_options* options, uvwamp_worker_pool* pool,
+                                   uvwamp_invocation_cb on_invocation,
+                                   uvwamp_register_cb on_registered, void* user_data);
 /* No invocation reaches the registration's callback once this returned 0. */
 int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* registration,
                              uvwamp_done_cb on_done, void* user_data);

@@ -12,16 +12,25 @@
 //    after the close callback, which frees the client.
 //  - A call is named to C by an id of the client's, mapped to its CallRequest until its callback
 //    runs: a plain number, which C can keep, and which names nothing once the call is over.
-//  - An invocation's C callbacks may free it; the C++ handler that runs one notes that on its
-//    stack (RunningCallback) and leaves the invocation alone once the callback returned.
+//  - An invocation, of a loop or of a pool registration, is one uvwamp_invocation over either
+//    C++ kind; what both have goes one way (the payload and details of InvocationData, the
+//    answers through std::visit).
+//  - The invocation callback may take the invocation and hand it on, even to another thread: the
+//    handler that runs the callback learns that on its stack (take() marks it), not from the
+//    invocation, and then never touches it again.
+//  - An interrupt callback may run on the loop's thread while another thread frees a pool
+//    invocation: it runs holding the invocation's InterruptGate, which the invocation's
+//    destructor takes too.
 #include <uvwamp.h>
 #include <uvwamp/client.hpp>
 #include <uvwamp/serializer.hpp>
 #include <uvwamp/value.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <set>
@@ -30,6 +39,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "capi/capi_internal.hpp"
@@ -96,68 +106,79 @@ struct uvwamp_subscription {
   uvwamp::Subscription cpp;
 };
 
+struct uvwamp_worker_pool {
+  std::shared_ptr<uvwamp::WorkerPool> cpp;
+};
+
 namespace uvwamp::capi {
 
-// One C callback of an invocation while it runs (the invocation callback, an interrupt or an
-// input callback), kept on the stack of the C++ handler that calls it. A callback may free a
-// taken invocation: uvwamp_invocation_free then marks every callback running for it, so that
-// none of their handlers touches the invocation after its callback returned.
-struct RunningCallback {
-  RunningCallback(uvwamp_invocation* invocation, const Interrupt* interrupt) noexcept;
-  ~RunningCallback();
-  RunningCallback(const RunningCallback&) = delete;
-  RunningCallback& operator=(const RunningCallback&) = delete;
+// What an interrupt callback runs under. The callback of a pool invocation runs on the loop's
+// thread while another thread may free the invocation, so it runs holding `mutex`, and the
+// invocation's destructor takes the mutex too: it waits for a callback running elsewhere, and
+// goes on at once inside the callback itself (the mutex is recursive). A loop invocation's is
+// never contended; both kinds share the one path.
+struct InterruptGate {
+  explicit InterruptGate(uvwamp_invocation* invocation) noexcept : invocation(invocation) {}
 
-  uvwamp_invocation* invocation;
-  const Interrupt* interrupt;  // what the interrupt callback is told; null for the others
-  RunningCallback* outer;      // the callback this one runs inside, if any
-  bool freed = false;
+  std::recursive_mutex mutex;
+  uvwamp_invocation* invocation;  // guarded by `mutex`; null once the invocation is freed
 };
 
 }  // namespace uvwamp::capi
 
 struct uvwamp_invocation {
-  explicit uvwamp_invocation(uvwamp::Invocation&& invocation) noexcept
-      : cpp(std::move(invocation)),
-        args(std::move(cpp.args)),
-        kwargs(std::move(cpp.kwargs)),
-        details(std::move(cpp.details)),
-        cancellation(cpp.cancellation()) {}
+  // From a loop registration, or from a pool registration.
+  using Kinds = std::variant<uvwamp::Invocation, uvwamp::WorkerInvocation>;
 
-  // The C++ invocation's interrupt and input handlers name this one, and the C++ invocation may
-  // outlive it in a handler's hands: they go first.
+  template <class Kind>
+  explicit uvwamp_invocation(Kind invocation) noexcept
+      : cpp(std::in_place_type<Kind>, std::move(invocation)),
+        args(std::move(data_of(cpp).args)),
+        kwargs(std::move(data_of(cpp).kwargs)),
+        details(std::move(data_of(cpp).details)),
+        cancellation(std::visit([](const auto& i) { return i.cancellation(); }, cpp)) {}
+
+  // The C++ invocation's handlers name this one, and may outlive it: they go first.
   ~uvwamp_invocation() {
-    for (uvwamp::capi::RunningCallback* c = running; c != nullptr; c = c->outer)
-      c->freed = true;
-    cpp.on_interrupt(nullptr);
-    cpp.on_input(nullptr);
+    if (gate) {
+      std::lock_guard<std::recursive_mutex> lock(gate->mutex);
+      gate->invocation = nullptr;
+    }
+    std::visit([](auto& i) { i.on_interrupt(nullptr); }, cpp);
+    if (uvwamp::Invocation* loop = on_loop()) loop->on_input(nullptr);
   }
   uvwamp_invocation(const uvwamp_invocation&) = delete;
   uvwamp_invocation& operator=(const uvwamp_invocation&) = delete;
 
-  uvwamp::Invocation cpp;
+  uvwamp::Invocation* on_loop() noexcept { return std::get_if<uvwamp::Invocation>(&cpp); }
+  const uvwamp::WorkerInvocation* on_pool() const noexcept {
+    return std::get_if<uvwamp::WorkerInvocation>(&cpp);
+  }
+  // What both kinds carry: the typed details (the payload went to the Values below).
+  const uvwamp::InvocationData& data() const noexcept { return data_of(cpp); }
+
+  Kinds cpp;
   Value args;
   Value kwargs;
   Value details;
-  // For uvwamp_invocation_interrupted, on any thread: Invocation::interrupted() is the loop's.
+  // For uvwamp_invocation_interrupted, on any thread (Invocation::interrupted() is the loop's).
   uvwamp::CancellationToken cancellation;
   bool taken = false;
-  // The innermost callback of this invocation that runs now.
-  uvwamp::capi::RunningCallback* running = nullptr;
+  // While the invocation callback runs, until it takes the invocation: a flag on the stack of the
+  // handler that runs the callback, which take() sets.
+  bool* callback_took = nullptr;
+  // Made when the first interrupt callback is set.
+  std::shared_ptr<uvwamp::capi::InterruptGate> gate;
+
+ private:
+  static uvwamp::InvocationData& data_of(Kinds& cpp) noexcept {
+    if (auto* loop = std::get_if<uvwamp::Invocation>(&cpp)) return *loop;
+    return *std::get_if<uvwamp::WorkerInvocation>(&cpp);
+  }
+  static const uvwamp::InvocationData& data_of(const Kinds& cpp) noexcept {
+    return data_of(const_cast<Kinds&>(cpp));
+  }
 };
-
-namespace uvwamp::capi {
-
-RunningCallback::RunningCallback(uvwamp_invocation* invocation, const Interrupt* interrupt) noexcept
-    : invocation(invocation), interrupt(interrupt), outer(invocation->running) {
-  invocation->running = this;
-}
-
-RunningCallback::~RunningCallback() {
-  if (!freed) invocation->running = outer;
-}
-
-}  // namespace uvwamp::capi
 
 namespace {
 
@@ -324,9 +345,9 @@ bool from_c(C value, C last, Cpp& out) noexcept {
   return true;
 }
 
-// A call timeout as C gives it: 0 for none, else up to INT32_MAX ms, as the client's other
-// timeouts.
-bool call_timeout_from_c(std::uint64_t milliseconds, std::chrono::milliseconds& out) noexcept {
+// A timeout that may be none (a call's, a join's) as C gives it: 0 for none, else up to
+// INT32_MAX ms, as the client's other timeouts.
+bool limit_or_none_from_c(std::uint64_t milliseconds, std::chrono::milliseconds& out) noexcept {
   if (milliseconds > INT32_MAX) return false;
   out = std::chrono::milliseconds(static_cast<std::int64_t>(milliseconds));
   return true;
@@ -338,20 +359,95 @@ const uvwamp::CallRequest* find_call(const uvwamp_client* client, std::uint64_t 
   return found == client->calls.end() ? nullptr : &found->second;
 }
 
-// An interrupt callback that frees its invocation unanswered must not turn the session's
-// answer (canceled, or timeout) into the runtime_error of a dropped invocation, so the answer
-// the session would have given goes first. Should it fail, the drop still answers.
-void answer_interrupted(uvwamp_invocation& invocation,
-                        const uvwamp::Interrupt& interrupt) noexcept {
-  if (invocation.cpp.answered()) return;
-  const bool timed_out = interrupt.reason == "wamp.error.timeout";
-  try {
-    std::string sentence = "the invocation of '" + invocation.cpp.procedure() +
-                           (timed_out ? "' timed out" : "' was interrupted: the call was canceled");
-    (void)invocation.cpp.error(timed_out ? "wamp.error.timeout" : "wamp.error.canceled",
-                               {Value(std::move(sentence))});
-  } catch (...) {
+// Hands a new invocation (of either kind, on whichever thread runs its registration's handler)
+// to its C callback, and deletes it afterwards unless the callback took it.
+template <class Kind>
+void run_invocation_callback(uvwamp_client* client, Kind invocation,
+                             uvwamp_invocation_cb on_invocation, void* user_data) noexcept {
+  // Should memory run out here, `invocation` is destroyed unanswered, which answers the caller
+  // with wamp.error.runtime_error.
+  auto* c_invocation = new (std::nothrow) uvwamp_invocation(std::move(invocation));
+  if (c_invocation == nullptr) return;
+  bool took = false;
+  c_invocation->callback_took = &took;
+  on_invocation(client, c_invocation, user_data);
+  // Taken, it is the callback's, and may be freed or in another thread's hands by now.
+  if (!took) delete c_invocation;
+}
+
+// True when the invocation takes no answer any more. A pool invocation takes none once it was
+// interrupted, whatever interrupted it: the loop's side answered it, or nothing can.
+bool answered(const uvwamp_invocation& invocation) noexcept {
+  if (const uvwamp::WorkerInvocation* pool = invocation.on_pool()) {
+    return pool->answered() || pool->interrupted();
   }
+  return std::get_if<uvwamp::Invocation>(&invocation.cpp)->answered();
+}
+
+// yield (`uri` NULL) or error, for either kind.
+int answer(uvwamp_invocation* invocation, const char* uri, const uvwamp_value* args,
+           const uvwamp_value* kwargs) noexcept {
+  return guarded([&]() -> int {
+    Payload payload;
+    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
+    if (answered(*invocation)) return UVWAMP_EALREADY;
+    const bool taken = std::visit(
+        [&](auto& cpp) {
+          return uri == nullptr
+                     ? cpp.yield(std::move(payload.args), std::move(payload.kwargs))
+                     : cpp.error(uri, std::move(payload.args), std::move(payload.kwargs));
+        },
+        invocation->cpp);
+    if (taken) return 0;
+    // A pool invocation may have been interrupted since, on the loop's thread.
+    return answered(*invocation) ? UVWAMP_EALREADY : UVWAMP_ENOTSENT;
+  });
+}
+
+// uvwamp_client_register, and uvwamp_client_register_on_pool with a `pool`: the handlers run on
+// the loop's thread, or on the pool's.
+int register_procedure(uvwamp_client* client, const char* procedure,
+                       const uvwamp_register_options* options, const uvwamp_worker_pool* pool,
+                       uvwamp_invocation_cb on_invocation, uvwamp_register_cb on_registered,
+                       void* user_data) noexcept {
+  if (int rc = check_client(client); rc != 0) return rc;
+  if (procedure == nullptr || on_invocation == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    uvwamp::RegisterOptions register_options;
+    if (options != nullptr) {
+      register_options = options->cpp;
+      if (uvwamp_revoked_cb on_revoked = options->on_revoked) {
+        // The handle the revocation callback is lent is made now, the procedure in it too (a
+        // revoked registration names the procedure registered), so that the revocation itself
+        // allocates nothing and cannot be missed.
+        auto revoked = std::make_shared<uvwamp_registration>();
+        revoked->cpp.procedure = procedure;
+        register_options.on_revoked = [client, on_revoked, user_data, revoked](
+                                          const uvwamp::Registration& registration,
+                                          const std::string& reason) {
+          revoked->cpp.id = registration.id;
+          revoked->cpp.session_epoch = registration.session_epoch;
+          on_revoked(client, revoked.get(), reason.c_str(), user_data);
+        };
+      }
+    }
+    auto pending = std::make_shared<PendingHandle<uvwamp_registration>>();
+    // Serves both kinds of invocation: on a pool it runs on a worker thread, where it uses
+    // nothing of the client (it only passes the pointer on).
+    auto run = [client, on_invocation, user_data](auto invocation) {
+      run_invocation_callback(client, std::move(invocation), on_invocation, user_data);
+    };
+    auto report = handle_reporter<uvwamp_registration, uvwamp::Registration>(client, on_registered,
+                                                                             user_data, pending);
+    if (pool == nullptr) {
+      client->cpp->register_procedure(procedure, std::move(register_options), std::move(run),
+                                      std::move(report));
+    } else {
+      client->cpp->register_procedure(procedure, std::move(register_options), pool->cpp,
+                                      std::move(run), std::move(report));
+    }
+    return 0;
+  });
 }
 
 }  // namespace
@@ -467,7 +563,13 @@ int uvwamp_options_set_max_message_size(uvwamp_options* options, size_t bytes) {
 
 int uvwamp_options_set_call_timeout(uvwamp_options* options, uint64_t milliseconds) {
   if (options == nullptr) return UVWAMP_EINVAL;
-  if (!call_timeout_from_c(milliseconds, options->cpp.call_timeout)) return UVWAMP_EINVAL;
+  if (!limit_or_none_from_c(milliseconds, options->cpp.call_timeout)) return UVWAMP_EINVAL;
+  return 0;
+}
+
+int uvwamp_options_set_join_timeout(uvwamp_options* options, uint64_t milliseconds) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  if (!limit_or_none_from_c(milliseconds, options->cpp.join_timeout)) return UVWAMP_EINVAL;
   return 0;
 }
 
@@ -488,7 +590,7 @@ void uvwamp_call_options_free(uvwamp_call_options* options) {
 int uvwamp_call_options_set_timeout(uvwamp_call_options* options, uint64_t milliseconds) {
   if (options == nullptr) return UVWAMP_EINVAL;
   std::chrono::milliseconds timeout{0};
-  if (!call_timeout_from_c(milliseconds, timeout)) return UVWAMP_EINVAL;
+  if (!limit_or_none_from_c(milliseconds, timeout)) return UVWAMP_EINVAL;
   options->cpp.timeout = timeout;
   return 0;
 }
@@ -688,47 +790,32 @@ const char* uvwamp_subscription_topic(const uvwamp_subscription* subscription) {
 int uvwamp_invocation_take(uvwamp_invocation* invocation) {
   if (invocation == nullptr) return UVWAMP_EINVAL;
   invocation->taken = true;
+  if (invocation->callback_took != nullptr) {
+    *invocation->callback_took = true;
+    invocation->callback_took = nullptr;
+  }
   return 0;
 }
 
 void uvwamp_invocation_free(uvwamp_invocation* invocation) {
   if (invocation == nullptr || !invocation->taken) return;
-  for (const uvwamp::capi::RunningCallback* c = invocation->running; c != nullptr; c = c->outer) {
-    if (c->interrupt != nullptr) {
-      answer_interrupted(*invocation, *c->interrupt);
-      break;
-    }
-  }
   delete invocation;
 }
 
 int uvwamp_invocation_yield(uvwamp_invocation* invocation, const uvwamp_value* args,
                             const uvwamp_value* kwargs) {
   if (invocation == nullptr) return UVWAMP_EINVAL;
-  return guarded([&]() -> int {
-    Payload payload;
-    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
-    if (invocation->cpp.answered()) return UVWAMP_EALREADY;
-    const bool sent = invocation->cpp.yield(std::move(payload.args), std::move(payload.kwargs));
-    return sent ? 0 : UVWAMP_ENOTSENT;
-  });
+  return answer(invocation, nullptr, args, kwargs);
 }
 
 int uvwamp_invocation_error(uvwamp_invocation* invocation, const char* uri,
                             const uvwamp_value* args, const uvwamp_value* kwargs) {
   if (invocation == nullptr || uri == nullptr) return UVWAMP_EINVAL;
-  return guarded([&]() -> int {
-    Payload payload;
-    if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
-    if (invocation->cpp.answered()) return UVWAMP_EALREADY;
-    const bool sent =
-        invocation->cpp.error(uri, std::move(payload.args), std::move(payload.kwargs));
-    return sent ? 0 : UVWAMP_ENOTSENT;
-  });
+  return answer(invocation, uri, args, kwargs);
 }
 
 int uvwamp_invocation_answered(const uvwamp_invocation* invocation) {
-  return invocation != nullptr && invocation->cpp.answered() ? 1 : 0;
+  return invocation != nullptr && answered(*invocation) ? 1 : 0;
 }
 
 int uvwamp_invocation_progress(uvwamp_invocation* invocation, const uvwamp_value* args,
@@ -739,82 +826,103 @@ int uvwamp_invocation_progress(uvwamp_invocation* invocation, const uvwamp_value
     if (int rc = copy_payload(args, kwargs, nullptr, payload); rc != 0) return rc;
     // Interrupted comes first: the interruption answers the invocation, and while the interrupt
     // callback runs, before that answer, no more results should go either.
-    if (invocation->cpp.interrupted()) return UVWAMP_ECANCELED;
-    if (invocation->cpp.answered()) return UVWAMP_EALREADY;
-    if (!invocation->cpp.receive_progress()) return UVWAMP_EINVAL;
-    const uvwamp::WampStatus sent =
-        invocation->cpp.progress(std::move(payload.args), std::move(payload.kwargs));
+    if (invocation->cancellation.canceled()) return UVWAMP_ECANCELED;
+    if (answered(*invocation)) return UVWAMP_EALREADY;
+    if (!invocation->data().receive_progress()) return UVWAMP_EINVAL;
+    const uvwamp::WampStatus sent = std::visit(
+        [&](auto& cpp) { return cpp.progress(std::move(payload.args), std::move(payload.kwargs)); },
+        invocation->cpp);
     if (sent) return 0;
-    // What is left: the session is over, or the message cannot be sent.
+    // A pool invocation may have been interrupted since, on the loop's thread.
+    if (invocation->cancellation.canceled()) return UVWAMP_ECANCELED;
+    // What is left: the session is over or the client gone, or the message cannot be sent.
     return UVWAMP_ENOTSENT;
   });
 }
 
 int uvwamp_invocation_caller(const uvwamp_invocation* invocation, uint64_t* session) {
-  const std::optional<uvwamp::Id> caller = invocation->cpp.caller();
+  const std::optional<uvwamp::Id> caller = invocation->data().caller();
   if (!caller) return 0;
   if (session != nullptr) *session = *caller;
   return 1;
 }
 const char* uvwamp_invocation_caller_authid(const uvwamp_invocation* invocation) {
-  return invocation->cpp.caller_authid().c_str();
+  return invocation->data().caller_authid().c_str();
 }
 const char* uvwamp_invocation_caller_authrole(const uvwamp_invocation* invocation) {
-  return invocation->cpp.caller_authrole().c_str();
+  return invocation->data().caller_authrole().c_str();
 }
 int uvwamp_invocation_trustlevel(const uvwamp_invocation* invocation, int64_t* level) {
-  const std::optional<std::int64_t> trustlevel = invocation->cpp.trustlevel();
+  const std::optional<std::int64_t> trustlevel = invocation->data().trustlevel();
   if (!trustlevel) return 0;
   if (level != nullptr) *level = *trustlevel;
   return 1;
 }
 int uvwamp_invocation_receive_progress(const uvwamp_invocation* invocation) {
-  return invocation->cpp.receive_progress() ? 1 : 0;
+  return invocation->data().receive_progress() ? 1 : 0;
 }
 uint64_t uvwamp_invocation_timeout(const uvwamp_invocation* invocation) {
-  return static_cast<uint64_t>(invocation->cpp.timeout().count());
+  return static_cast<uint64_t>(invocation->data().timeout().count());
 }
 int uvwamp_invocation_more_input(const uvwamp_invocation* invocation) {
-  return invocation->cpp.more_input() ? 1 : 0;
+  return invocation->data().more_input() ? 1 : 0;
 }
 
 int uvwamp_invocation_interrupted(const uvwamp_invocation* invocation) {
   return invocation->cancellation.canceled() ? 1 : 0;
 }
 
+int uvwamp_invocation_wait_for_interrupt(uvwamp_invocation* invocation, uint64_t milliseconds) {
+  // A loop invocation is interrupted by the loop, which the wait would block.
+  const uvwamp::WorkerInvocation* pool = invocation != nullptr ? invocation->on_pool() : nullptr;
+  if (pool == nullptr) return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    // From a year up WorkerInvocation waits without a deadline, and so do these.
+    constexpr std::uint64_t year = std::uint64_t{365} * 24 * 60 * 60 * 1000;
+    const std::chrono::milliseconds duration(
+        static_cast<std::int64_t>(std::min(milliseconds, year)));
+    return pool->wait_for_interrupt(duration) ? 1 : 0;
+  });
+}
+
 int uvwamp_invocation_on_interrupt(uvwamp_invocation* invocation, uvwamp_interrupt_cb on_interrupt,
                                    void* user_data) {
   if (invocation == nullptr) return UVWAMP_EINVAL;
-  if (on_interrupt == nullptr) {
-    invocation->cpp.on_interrupt(nullptr);
-    return 0;
-  }
   return guarded([&]() -> int {
+    uvwamp::InterruptHandler handler;
+    if (on_interrupt != nullptr) {
+      if (!invocation->gate) {
+        invocation->gate = std::make_shared<uvwamp::capi::InterruptGate>(invocation);
+      }
+      handler = [gate = invocation->gate, on_interrupt, user_data](const uvwamp::Interrupt& what) {
+        std::lock_guard<std::recursive_mutex> lock(gate->mutex);
+        // Freed meanwhile, on the thread that held it.
+        if (gate->invocation == nullptr) return;
+        on_interrupt(gate->invocation, static_cast<uvwamp_cancel_mode>(what.mode),
+                     what.reason.c_str(), user_data);
+      };
+    }
     // This may run the handler at once, which may free the invocation: nothing of it is used
     // after this call.
-    invocation->cpp.on_interrupt(
-        [invocation, on_interrupt, user_data](const uvwamp::Interrupt& what) {
-          uvwamp::capi::RunningCallback running(invocation, &what);
-          on_interrupt(invocation, static_cast<uvwamp_cancel_mode>(what.mode), what.reason.c_str(),
-                       user_data);
-        });
+    std::visit([&](auto& cpp) { cpp.on_interrupt(std::move(handler)); }, invocation->cpp);
     return 0;
   });
 }
 
 int uvwamp_invocation_on_input(uvwamp_invocation* invocation, uvwamp_input_cb on_input,
                                void* user_data) {
-  if (invocation == nullptr) return UVWAMP_EINVAL;
+  // A pool invocation's handler has its first chunk only: the worker cannot be called back.
+  uvwamp::Invocation* loop = invocation != nullptr ? invocation->on_loop() : nullptr;
+  if (loop == nullptr) return UVWAMP_EINVAL;
   if (on_input == nullptr) {
-    invocation->cpp.on_input(nullptr);
+    loop->on_input(nullptr);
     return 0;
   }
   return guarded([&]() -> int {
     // As for on_interrupt: chunks that waited run at once, and may free the invocation.
-    invocation->cpp.on_input([invocation, on_input, user_data](uvwamp::InvocationInput input) {
+    loop->on_input([invocation, on_input, user_data](uvwamp::InvocationInput input) {
       const Value args(std::move(input.args));
       const Value kwargs(std::move(input.kwargs));
-      uvwamp::capi::RunningCallback running(invocation, nullptr);
       on_input(invocation, to_c(&args), to_c(&kwargs), input.more ? 1 : 0, user_data);
     });
     return 0;
@@ -822,13 +930,13 @@ int uvwamp_invocation_on_input(uvwamp_invocation* invocation, uvwamp_input_cb on
 }
 
 uint64_t uvwamp_invocation_request_id(const uvwamp_invocation* invocation) {
-  return invocation->cpp.request_id();
+  return invocation->data().request_id();
 }
 uint64_t uvwamp_invocation_registration_id(const uvwamp_invocation* invocation) {
-  return invocation->cpp.registration_id();
+  return invocation->data().registration_id();
 }
 const char* uvwamp_invocation_procedure(const uvwamp_invocation* invocation) {
-  return invocation->cpp.procedure().c_str();
+  return invocation->data().procedure().c_str();
 }
 const uvwamp_value* uvwamp_invocation_args(const uvwamp_invocation* invocation) {
   return to_c(&invocation->args);
@@ -838,6 +946,23 @@ const uvwamp_value* uvwamp_invocation_kwargs(const uvwamp_invocation* invocation
 }
 const uvwamp_value* uvwamp_invocation_details(const uvwamp_invocation* invocation) {
   return to_c(&invocation->details);
+}
+
+// Worker pools ---------------------------------------------------------------------------------
+
+int uvwamp_worker_pool_new(unsigned threads, uvwamp_worker_pool** pool) {
+  if (threads == 0 || pool == nullptr) return UVWAMP_EINVAL;
+  // A thread that cannot start throws std::system_error: UVWAMP_EINTERNAL.
+  return guarded([&]() -> int {
+    auto made = std::make_unique<uvwamp_worker_pool>();
+    made->cpp = std::make_shared<uvwamp::WorkerPool>(threads);
+    *pool = made.release();
+    return 0;
+  });
+}
+
+void uvwamp_worker_pool_free(uvwamp_worker_pool* pool) {
+  delete pool;
 }
 
 // The client -----------------------------------------------------------------------------------
@@ -1117,48 +1242,18 @@ int uvwamp_client_register(uvwamp_client* client, const char* procedure,
                            const uvwamp_register_options* options,
                            uvwamp_invocation_cb on_invocation, uvwamp_register_cb on_registered,
                            void* user_data) {
+  return register_procedure(client, procedure, options, nullptr, on_invocation, on_registered,
+                            user_data);
+}
+
+int uvwamp_client_register_on_pool(uvwamp_client* client, const char* procedure,
+                                   const uvwamp_register_options* options, uvwamp_worker_pool* pool,
+                                   uvwamp_invocation_cb on_invocation,
+                                   uvwamp_register_cb on_registered, void* user_data) {
   if (int rc = check_client(client); rc != 0) return rc;
-  if (procedure == nullptr || on_invocation == nullptr) return UVWAMP_EINVAL;
-  return guarded([&]() -> int {
-    uvwamp::RegisterOptions register_options;
-    if (options != nullptr) {
-      register_options = options->cpp;
-      if (uvwamp_revoked_cb on_revoked = options->on_revoked) {
-        // The handle the revocation callback is lent is made now, the procedure in it too (a
-        // revoked registration names the procedure registered), so that the revocation itself
-        // allocates nothing and cannot be missed.
-        auto revoked = std::make_shared<uvwamp_registration>();
-        revoked->cpp.procedure = procedure;
-        register_options.on_revoked = [client, on_revoked, user_data, revoked](
-                                          const uvwamp::Registration& registration,
-                                          const std::string& reason) {
-          revoked->cpp.id = registration.id;
-          revoked->cpp.session_epoch = registration.session_epoch;
-          on_revoked(client, revoked.get(), reason.c_str(), user_data);
-        };
-      }
-    }
-    auto pending = std::make_shared<PendingHandle<uvwamp_registration>>();
-    client->cpp->register_procedure(
-        procedure, std::move(register_options),
-        [client, on_invocation, user_data](uvwamp::Invocation invocation) {
-          // Should memory run out here, `invocation` is destroyed unanswered, which answers
-          // the caller with wamp.error.runtime_error.
-          auto* c_invocation = new (std::nothrow) uvwamp_invocation(std::move(invocation));
-          if (c_invocation == nullptr) return;
-          bool freed = false;
-          {
-            uvwamp::capi::RunningCallback running(c_invocation, nullptr);
-            on_invocation(client, c_invocation, user_data);
-            freed = running.freed;
-          }
-          // Not taken, it is still ours; taken, it is the callback's, which may have freed it.
-          if (!freed && !c_invocation->taken) delete c_invocation;
-        },
-        handle_reporter<uvwamp_registration, uvwamp::Registration>(client, on_registered, user_data,
-                                                                   pending));
-    return 0;
-  });
+  if (pool == nullptr) return UVWAMP_EINVAL;
+  return register_procedure(client, procedure, options, pool, on_invocation, on_registered,
+                            user_data);
 }
 
 int uvwamp_client_unregister(uvwamp_client* client, const uvwamp_registration* registration,
