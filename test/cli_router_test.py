@@ -320,6 +320,7 @@ class RouterTests:
             caller.send_signal(signal.SIGINT)
             out, err = caller.communicate(timeout=3)
         self.assertEqual((caller.returncode, out), (130, b""), err)
+        self.assertIn(b"uvwamp call: stopped by SIGINT before the router answered", err)
 
     def test_register_stops_on_sigterm(self):
         procedure = unique("com.test.stopped")

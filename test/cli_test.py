@@ -1,6 +1,7 @@
 """The uvwamp tool run as a user would run it: decode and encode, and the command lines of the verbs
 that talk to a router (test/cli_router_test.py runs those against real routers)."""
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -271,6 +272,29 @@ class SessionVerbs(unittest.TestCase):
                     self.assertEqual(done.stdout, b"")
                     self.assertIn(b"uvwamp " + verb.encode() + b": cannot join realm 'realm1'",
                                   done.stderr)
+
+    def test_a_signal_before_welcome_says_the_session_was_not_joined(self):
+        # A RawSocket "router" that completes the handshake, reads HELLO and never answers.
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            port = listener.getsockname()[1]
+            tool = subprocess.Popen([TOOL, "call", "p", *session(f"rs://127.0.0.1:{port}")],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.addCleanup(tool.kill)
+            listener.settimeout(30)
+            connection, _ = listener.accept()
+            with connection:
+                connection.settimeout(30)
+                handshake = connection.recv(4)
+                connection.sendall(bytes([0x7F, 0xF0 | (handshake[1] & 0x0F), 0, 0]))
+                hello = b""
+                while len(hello) < 4:  # the frame's header: HELLO went out
+                    hello += connection.recv(4 - len(hello))
+                tool.send_signal(signal.SIGINT)
+                out, err = tool.communicate(timeout=10)
+        self.assertEqual((tool.returncode, out), (130, b""), err)
+        self.assertIn(b"uvwamp call: stopped by SIGINT before the session was joined", err)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ int SessionRun::run(ClientOptions options, std::function<void()> on_joined) {
       finish(error.code == client_errc::invalid_argument ? exit_usage : exit_no_session);
       return;
     }
+    joined_ = true;
     on_joined();
   });
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -86,6 +87,14 @@ void SessionRun::end_on_signal_with(int status, std::function<void()> clean_up) 
 void SessionRun::on_signal(uv_signal_t* watcher, int signum) {
   auto* self = static_cast<SessionRun*>(watcher->data);
   if (self->finishing_) return;
+  // A verb that runs until a signal (register, subscribe) ends quietly once joined; anything
+  // else was cut short, and says what it was still waiting for.
+  if (!self->joined_ || !self->signal_status_) {
+    std::fprintf(stderr, "uvwamp %s: stopped by %s %s\n", self->verb_,
+                 signum == SIGINT ? "SIGINT" : "SIGTERM",
+                 self->joined_ ? "before the router answered"
+                               : "before the session was joined (the router has not answered)");
+  }
   if (self->signal_clean_up_) self->signal_clean_up_();
   self->finish(self->signal_status_ ? *self->signal_status_ : 128 + signum);
 }

@@ -80,6 +80,7 @@ class SessionRun {
   std::optional<int> signal_status_;
   std::function<void()> signal_clean_up_;
   bool finishing_ = false;
+  bool joined_ = false;
   int status_ = 0;
 };
 
