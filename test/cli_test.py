@@ -274,12 +274,17 @@ class SessionVerbs(unittest.TestCase):
                                   done.stderr)
 
     def test_a_signal_before_welcome_says_the_session_was_not_joined(self):
+        for verb, args in [("call", ["p"]), ("register", ["p", "--result", "1"])]:
+            with self.subTest(verb=verb):
+                self.signal_before_welcome(verb, args)
+
+    def signal_before_welcome(self, verb, args):
         # A RawSocket "router" that completes the handshake, reads HELLO and never answers.
         with socket.socket() as listener:
             listener.bind(("127.0.0.1", 0))
             listener.listen(1)
             port = listener.getsockname()[1]
-            tool = subprocess.Popen([TOOL, "call", "p", *session(f"rs://127.0.0.1:{port}")],
+            tool = subprocess.Popen([TOOL, verb, *args, *session(f"rs://127.0.0.1:{port}")],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             self.addCleanup(tool.kill)
             listener.settimeout(30)
@@ -294,7 +299,8 @@ class SessionVerbs(unittest.TestCase):
                 tool.send_signal(signal.SIGINT)
                 out, err = tool.communicate(timeout=10)
         self.assertEqual((tool.returncode, out), (130, b""), err)
-        self.assertIn(b"uvwamp call: stopped by SIGINT before the session was joined", err)
+        self.assertIn(f"uvwamp {verb}: stopped by SIGINT before the session was joined".encode(),
+                      err)
 
 
 if __name__ == "__main__":

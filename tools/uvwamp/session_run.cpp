@@ -96,7 +96,7 @@ void SessionRun::on_signal(uv_signal_t* watcher, int signum) {
                                : "before the session was joined (the router has not answered)");
   }
   if (self->signal_clean_up_) self->signal_clean_up_();
-  self->finish(self->signal_status_ ? *self->signal_status_ : 128 + signum);
+  self->finish(self->joined_ && self->signal_status_ ? *self->signal_status_ : 128 + signum);
 }
 
 void SessionRun::finish(int status) {
