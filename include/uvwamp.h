@@ -252,7 +252,7 @@ typedef struct uvwamp_options uvwamp_options;
 
 /* NULL when memory runs out. Defaults: no URL, no realm, serializers cbor, msgpack, json, TLS
  * verification against the system's CAs, connect, handshake and join timeouts 10 s, goodbye
- * timeout 5 s, messages up to 16 MiB, no call timeout. */
+ * timeout 5 s, TCP keepalive after 60 s idle, messages up to 16 MiB, no call timeout. */
 uvwamp_options* uvwamp_options_new(void);
 void uvwamp_options_free(uvwamp_options* options); /* NULL is allowed */
 
@@ -296,6 +296,9 @@ int uvwamp_options_set_call_timeout(uvwamp_options* options, uint64_t millisecon
  * a secret takes to come does not count); then it fails with UVWAMP_ETIMEDOUT. 0 for no limit,
  * else 1 to INT32_MAX milliseconds; 10 s by default. */
 int uvwamp_options_set_join_timeout(uvwamp_options* options, uint64_t milliseconds);
+/* TCP keepalive's idle time, in seconds (see ClientOptions::tcp_keepalive): 0 turns it off,
+ * else 1 to 86400; 60 s by default. */
+int uvwamp_options_set_tcp_keepalive(uvwamp_options* options, unsigned seconds);
 
 /* ---------------------------------------------------------------------------------------------
  * Results handed to callbacks, all borrowed until the callback returns

@@ -659,6 +659,10 @@ static void test_options_refused(void) {
   CHECK_INT(uvwamp_options_set_join_timeout(options, (uint64_t)INT32_MAX + 1), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_join_timeout(options, 0), 0);
   CHECK_INT(uvwamp_options_set_join_timeout(options, 20000), 0);
+  CHECK_INT(uvwamp_options_set_tcp_keepalive(options, 86401), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_tcp_keepalive(NULL, 30), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_tcp_keepalive(options, 0), 0);
+  CHECK_INT(uvwamp_options_set_tcp_keepalive(options, 30), 0);
   CHECK_INT(uvwamp_options_set_call_timeout(options, 0), 0);
   CHECK_INT(uvwamp_options_set_tls_ca(options, NULL, NULL), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_tls_ca(options, "/nonexistent/ca.pem", NULL), 0);

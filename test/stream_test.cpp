@@ -90,6 +90,27 @@ class StreamTest : public LoopTest {
   }
 };
 
+TEST_F(StreamTest, KeepaliveProbesAConnectionIdleForTheTimeAskedFor) {
+  TestServer& server = add_server();
+  ASSERT_EQ(server.listen_tcp("127.0.0.1"), 0);
+  TcpConnectOptions options;
+  options.keepalive = std::chrono::seconds(42);
+  std::unique_ptr<Stream> stream = connect_tcp("127.0.0.1", server.port(), options);
+  ASSERT_TRUE(stream);
+  uv_os_fd_t fd;
+  ASSERT_EQ(
+      uv_fileno(reinterpret_cast<uv_handle_t*>(dynamic_cast<UvStream&>(*stream).handle()), &fd), 0);
+  int keepalive = 0;
+  socklen_t length = sizeof keepalive;
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &length), 0);
+  EXPECT_NE(keepalive, 0);
+  int idle = 0;
+  length = sizeof idle;
+  ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &length), 0);
+  EXPECT_EQ(idle, 42);
+  close_and_destroy(stream);
+}
+
 TEST_F(StreamTest, ConnectsToNumericIPv4AndEchoesWithNoDelay) {
   TestServer& server = add_server();
   ASSERT_EQ(server.listen_tcp("127.0.0.1"), 0);
@@ -103,6 +124,10 @@ TEST_F(StreamTest, ConnectsToNumericIPv4AndEchoesWithNoDelay) {
   socklen_t length = sizeof nodelay;
   ASSERT_EQ(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &length), 0);
   EXPECT_NE(nodelay, 0);
+  int keepalive = 1;
+  length = sizeof keepalive;
+  ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &length), 0);
+  EXPECT_EQ(keepalive, 0) << "keepalive is off unless asked for";
 
   RecordingListener listener;
   stream->start_reading(listener);

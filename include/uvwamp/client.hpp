@@ -89,6 +89,10 @@ struct ClientOptions {
   // WELCOME, CHALLENGE or ABORT; then it fails with timed_out. The time a CHALLENGE's answer
   // takes here (a secret asked for) does not count. Zero for no limit.
   std::chrono::milliseconds join_timeout{10'000};
+  // TCP keepalive: the kernel probes a TCP connection idle this long, so that a router gone
+  // without a word (its host powered off, a cable cut) ends the session even while nothing is
+  // sent. Whole seconds; zero turns it off. Default 60 s.
+  std::chrono::seconds tcp_keepalive{60};
   // How long leave() waits for the router's GOODBYE before closing anyway.
   std::chrono::milliseconds goodbye_timeout{5'000};
   // The longest message accepted from the router. Default 16 MiB.

@@ -567,6 +567,12 @@ int uvwamp_options_set_call_timeout(uvwamp_options* options, uint64_t millisecon
   return 0;
 }
 
+int uvwamp_options_set_tcp_keepalive(uvwamp_options* options, unsigned seconds) {
+  if (options == nullptr || seconds > 86400) return UVWAMP_EINVAL;
+  options->cpp.tcp_keepalive = std::chrono::seconds(seconds);
+  return 0;
+}
+
 int uvwamp_options_set_join_timeout(uvwamp_options* options, uint64_t milliseconds) {
   if (options == nullptr) return UVWAMP_EINVAL;
   if (!limit_or_none_from_c(milliseconds, options->cpp.join_timeout)) return UVWAMP_EINVAL;

@@ -166,6 +166,7 @@ ConnectionOptions connection_options(const ClientOptions& options) {
   connection.serializers = options.serializers;
   connection.tls = options.tls;
   connection.connect_timeout = options.connect_timeout;
+  connection.tcp_keepalive = options.tcp_keepalive;
   connection.handshake_timeout = options.handshake_timeout;
   connection.max_message_size = options.max_message_size;
   return connection;

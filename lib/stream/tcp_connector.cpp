@@ -125,8 +125,11 @@ void TcpConnector::on_connected(uv_connect_t* req, int status) {
     self->close_attempt();
     return;
   }
-  // Without TCP_NODELAY the connection still works, only with more latency: keep it.
-  uv_tcp_nodelay(reinterpret_cast<uv_tcp_t*>(self->attempt_->handle()), 1);
+  // Without TCP_NODELAY or keepalive the connection still works: keep it either way.
+  auto* tcp = reinterpret_cast<uv_tcp_t*>(self->attempt_->handle());
+  uv_tcp_nodelay(tcp, 1);
+  const auto keepalive = self->options_.keepalive.count();
+  if (keepalive > 0) uv_tcp_keepalive(tcp, 1, static_cast<unsigned>(keepalive));
   self->finish();
 }
 

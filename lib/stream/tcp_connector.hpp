@@ -2,7 +2,8 @@
 //
 // The name is resolved with getaddrinfo (on libuv's thread pool) for IPv4 and IPv6 alike; then
 // every address is tried in the order the resolver gave, each for at most `connect_timeout`.
-// The stream it gives has TCP_NODELAY set, since WAMP messages are small and latency-bound.
+// The stream it gives has TCP_NODELAY set, since WAMP messages are small and latency-bound, and
+// TCP keepalive when the options ask for it.
 //
 // Errors: resolve_failed when the name does not resolve; otherwise, when no address accepts,
 // timed_out if every address timed out and connect_failed if not. The message names each
@@ -29,6 +30,10 @@ namespace uvwamp {
 struct TcpConnectOptions {
   // How long each address may take to accept the connection. Default 10 s.
   std::chrono::milliseconds connect_timeout{10'000};
+  // TCP keepalive: the kernel probes a connection idle this long, so that a peer gone without a
+  // word (a host powered off, a cable cut) ends it. Whole seconds; zero leaves it off. Default
+  // off.
+  std::chrono::seconds keepalive{0};
   UvStreamOptions stream;
 };
 

@@ -135,6 +135,7 @@ void Connection::start_attempt() {
   } else {
     TcpConnectOptions tcp;
     tcp.connect_timeout = options_.connect_timeout;
+    tcp.keepalive = options_.tcp_keepalive;
     tcp.stream = stream_options;
     connector = std::make_unique<TcpConnector>(loop_, endpoint_.host, endpoint_.port, tcp);
   }

@@ -64,6 +64,8 @@ struct ConnectionOptions {
   TlsOptions tls;
   // How long each address of the host may take to accept the TCP connection. Default 10 s.
   std::chrono::milliseconds connect_timeout{10'000};
+  // TCP keepalive's idle time (see TcpConnectOptions); zero for none. Default none.
+  std::chrono::seconds tcp_keepalive{0};
   // How long each handshake may take: TLS, then the framing's opening handshake (a router that
   // sends no complete reply in time gives handshake_timeout), and the WebSocket closing
   // handshake that close() waits for. Default 10 s.
