@@ -106,9 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       calls.push_back(session.call("com.example.g", {}, {}, streamed, streamed_done));
       CallOptions chunked;
       chunked.progress = true;
-      calls.push_back(
-          session.call("com.example.h", {"chunk"}, {}, chunked,
-                       requests.track<WampResult<CallResult>>()));
+      calls.push_back(session.call("com.example.h", {"chunk"}, {}, chunked,
+                                   requests.track<WampResult<CallResult>>()));
       PublishOptions acknowledged;
       acknowledged.acknowledge = true;
       session.publish("com.example.t", {}, {}, acknowledged,
@@ -141,14 +140,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
               case 2:
                 invocation.on_interrupt([&](const Interrupt&) {
-                  for (Invocation& other : held) (void)other.progress({2});
+                  for (Invocation& other : held)
+                    (void)other.progress({2});
                 });
                 held.push_back(std::move(invocation));
                 break;
               default:
                 invocation.on_input([&](InvocationInput input) {
                   if (!input.more) {
-                    for (Invocation& other : held) other.yield();
+                    for (Invocation& other : held)
+                      other.yield();
                   }
                 });
                 held.push_back(std::move(invocation));
