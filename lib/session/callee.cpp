@@ -253,7 +253,7 @@ void Callee::on(msg::Invocation& invocation) {
     record->timeout = positive_milliseconds(invocation.details, "timeout");
   }
   invocations_.emplace(invocation.request, record);
-  arm(record);
+  deadlines_.arm(record->request, core_.now(), record->timeout);
   std::shared_ptr<const InvocationHandler> handler = registration->second.handler;
   Invocation call = detail::InvocationRecord::make_invocation(record, invocation);
 
@@ -327,7 +327,7 @@ bool Callee::finish(const RecordPtr& record, const msg::Message& answer) {
 
 void Callee::retire(const RecordPtr& record) {
   const RecordPtr keep = record;
-  disarm(*keep);
+  deadlines_.disarm(keep->request);
   invocations_.erase(keep->request);
   if (keep->input_open) finished_inputs_.add(keep->request);
   keep->callee = nullptr;
@@ -366,7 +366,7 @@ WampStatus Callee::progress(const RecordPtr& record, Value::Array args, Value::O
     return std::move(*failed);
   }
   // With progressive results the timeout counts from the last one.
-  arm(record);
+  deadlines_.arm(record->request, core_.now(), record->timeout);
   return {};
 }
 
@@ -388,27 +388,13 @@ void Callee::answer_thrown(const RecordPtr& record, const std::string& what) {
               {"the invocation handler threw an exception whose text cannot be sent"}, {});
 }
 
-void Callee::arm(const RecordPtr& record) {
-  if (record->timeout.count() <= 0) return;
-  disarm(*record);
-  record->deadline = core_.now() + record->timeout;
-  deadlines_.emplace(*record->deadline, record->request);
-}
-
-void Callee::disarm(detail::InvocationRecord& record) {
-  if (record.deadline) deadlines_.erase({*record.deadline, record.request});
-  record.deadline.reset();
-}
-
 std::optional<TimePoint> Callee::next_deadline() const {
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.begin()->first;
+  return deadlines_.next();
 }
 
 void Callee::expire(TimePoint now) {
-  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-    RecordPtr record = invocations_.at(deadlines_.begin()->second);
-    disarm(*record);
+  while (std::optional<Id> due = deadlines_.take_due(now)) {
+    RecordPtr record = invocations_.at(*due);
     interrupt(record, Interrupt{CancelMode::killnowait, timeout_uri});
   }
 }

@@ -10,11 +10,11 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 
 #include "message/message.hpp"
+#include "session/deadlines.hpp"
 #include "session/invocation_record.hpp"
 #include "session/recent_ids.hpp"
 #include "session/session_core.hpp"
@@ -77,8 +77,6 @@ class Callee final : public SessionRole {
   void retire(const RecordPtr& record);
   void interrupt(const RecordPtr& record, Interrupt what);
   void take_input(const RecordPtr& record, msg::Invocation& chunk);
-  void arm(const RecordPtr& record);
-  void disarm(detail::InvocationRecord& record);
   // The handler of `record` threw; unless it answered first, the caller learns why.
   void answer_thrown(const RecordPtr& record, const std::string& what);
 
@@ -88,7 +86,7 @@ class Callee final : public SessionRole {
   std::map<Id, RegistrationRecord> registrations_;
   // The live invocations by request id, and the deadlines of those timed here.
   std::map<Id, RecordPtr> invocations_;
-  std::set<std::pair<TimePoint, Id>> deadlines_;
+  Deadlines deadlines_;
   // Invocations answered while their input went on: the rest of the input is dropped.
   RecentIds finished_inputs_{1024};
   // The invocation whose handler runs now, and how many exceptions were in flight when it

@@ -67,7 +67,7 @@ CallRequest Caller::call(std::string procedure, Value::Array args, Value::Object
   }
   record.timeout = timeout;
   record.input_open = options.progress;
-  arm(*sent, record);
+  deadlines_.arm(*sent, core_.now(), timeout);
   return CallRequest{*sent, core_.epoch()};
 }
 
@@ -77,21 +77,9 @@ Caller::CallRecord* Caller::find(const CallRequest& call) {
   return found == calls_.end() ? nullptr : &found->second;
 }
 
-void Caller::arm(Id request, CallRecord& record) {
-  if (record.timeout.count() <= 0) return;
-  disarm(record, request);
-  record.deadline = core_.now() + record.timeout;
-  deadlines_.emplace(*record.deadline, request);
-}
-
-void Caller::disarm(CallRecord& record, Id request) {
-  if (record.deadline) deadlines_.erase({*record.deadline, request});
-  record.deadline.reset();
-}
-
 CallHandler Caller::abandon(Id request) {
   auto found = calls_.find(request);
-  disarm(found->second, request);
+  deadlines_.disarm(request);
   CallHandler handler = std::move(found->second.handler);
   calls_.erase(found);
   abandoned_.add(request);
@@ -155,14 +143,14 @@ void Caller::on(msg::Result& result) {
     // A router may send progressive results to a call that did not ask (Crossbar and nexus
     // forward whatever the callee yields); they are not the final one, so they are dropped.
     if (!record.on_progress) return;
-    arm(result.request, record);
+    deadlines_.arm(result.request, core_.now(), record.timeout);
     std::shared_ptr<const ProgressHandler> handler = record.on_progress;
     const CallResult progress{std::move(result.args), std::move(result.kwargs),
                               std::move(result.details)};
     core_.guarded([&] { (*handler)(progress); });
     return;
   }
-  disarm(record, result.request);
+  deadlines_.disarm(result.request);
   CallHandler handler = std::move(record.handler);
   calls_.erase(found);
   core_.complete(handler, CallResult{std::move(result.args), std::move(result.kwargs),
@@ -175,7 +163,7 @@ void Caller::on_error(msg::Error& error) {
     if (abandoned_.contains(error.request)) return;
     return core_.violation(no_pending(msg::Type::error, error.request, msg::Type::call));
   }
-  disarm(found->second, error.request);
+  deadlines_.disarm(error.request);
   CallRecord record = std::move(found->second);
   calls_.erase(found);
   WampError failed = remote_error(describe_request(msg::Type::call, record.procedure) + " failed",
@@ -189,14 +177,13 @@ void Caller::on_error(msg::Error& error) {
 }
 
 std::optional<TimePoint> Caller::next_deadline() const {
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.begin()->first;
+  return deadlines_.next();
 }
 
 void Caller::expire(TimePoint now) {
   Callbacks completions;
-  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-    const Id request = deadlines_.begin()->second;
+  while (std::optional<Id> due = deadlines_.take_due(now)) {
+    const Id request = *due;
     const CallRecord& record = calls_.at(request);
     WampError timed_out =
         local_error(client_errc::timed_out, quoted(record.procedure) + " did not complete within " +

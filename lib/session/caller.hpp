@@ -11,11 +11,11 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 
 #include "message/message.hpp"
+#include "session/deadlines.hpp"
 #include "session/recent_ids.hpp"
 #include "session/session_core.hpp"
 
@@ -46,21 +46,18 @@ class Caller final : public SessionRole {
     // Shared, so that a handler that ends the call while it runs stays alive until it returns.
     std::shared_ptr<const ProgressHandler> on_progress;
     std::chrono::milliseconds timeout{0};
-    std::optional<TimePoint> deadline;
     bool input_open = false;  // a progressive call invocation that takes more chunks
   };
 
   // The record of `call` while it is in flight in this epoch.
   CallRecord* find(const CallRequest& call);
-  void arm(Id request, CallRecord& record);
-  void disarm(CallRecord& record, Id request);
   // Ends the call here: its record goes, and an answer the router may still send is dropped.
   // Returns its handler.
   CallHandler abandon(Id request);
 
   SessionCore& core_;
   std::map<Id, CallRecord> calls_;
-  std::set<std::pair<TimePoint, Id>> deadlines_;
+  Deadlines deadlines_;
   RecentIds abandoned_{4096};
 };
 

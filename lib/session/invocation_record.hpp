@@ -39,10 +39,8 @@ struct InvocationRecord {
   bool input_open = false;
   InputHandler on_input;
   std::deque<InvocationInput> input;
-  // The caller's timeout, when this session enforces it (RegisterOptions::forward_timeout), and
-  // when it passes.
+  // The caller's timeout, when this session enforces it (RegisterOptions::forward_timeout).
   std::chrono::milliseconds timeout{0};
-  std::optional<std::chrono::steady_clock::time_point> deadline;
 
   // The Invocation a handler gets for `message`, which `record` was made for.
   static Invocation make_invocation(const std::shared_ptr<InvocationRecord>& record,
