@@ -504,7 +504,7 @@ TEST_F(CalleeTest, ARevokedRegistrationTellsItsCalleeWhyAndIsGone) {
   ASSERT_EQ(revoked.size(), 1u);
   EXPECT_EQ(revoked[0].first.id, 700u);
   EXPECT_EQ(revoked[0].first.procedure, "com.p");
-  EXPECT_EQ(revoked[0].first.session_epoch, registration.session_epoch);
+  EXPECT_EQ(revoked[0].first.local_id, registration.local_id);
   EXPECT_EQ(revoked[0].second, "wamp.error.unregistered");
   // An invocation under way may still be answered.
   EXPECT_TRUE(held[0].yield());

@@ -485,7 +485,7 @@ TEST_F(SessionTest, SubscribeThenReceiveEvents) {
   const Subscription& subscription = subscribed.only().value();
   EXPECT_EQ(subscription.id, 500u);
   EXPECT_EQ(subscription.topic, "com.t");
-  EXPECT_EQ(subscription.session_epoch, session.epoch());
+  EXPECT_NE(subscription.local_id, 0u);
 
   receive(m({36, 500, 77, Obj{{"retained", true}}, Arr{1}, Obj{{"a", 2}}}));
   ASSERT_EQ(events.size(), 1u);
@@ -566,7 +566,7 @@ TEST_F(SessionTest, UnsubscribeRefusesStaleHandles) {
   session.unsubscribe(subscription, unsubscribed.handler());
   session.unsubscribe(subscription, unsubscribed.handler());  // again
   Subscription unknown = other;
-  unknown.id = 501;
+  unknown.local_id = 999;  // handles name subscriptions by local id, never reused
   session.unsubscribe(unknown, unsubscribed.handler());
   link.run_deferred();
   ASSERT_EQ(unsubscribed.got.size(), 3u);
@@ -576,7 +576,8 @@ TEST_F(SessionTest, UnsubscribeRefusesStaleHandles) {
   expect_failed(unsubscribed.got[2], client_errc::invalid_argument,
                 "uvwamp.error.invalid_argument");
 
-  // The router's ids restart with the session, so an old handle may name a new subscription.
+  // The router's ids restart with the session, so an old handle may carry a new subscription's
+  // id; its local id names nothing any more.
   session.end(local_error(client_errc::transport_lost, "lost"));
   join_session();
   subscribe("com.t", 500, nullptr);
@@ -744,7 +745,7 @@ TEST_F(SessionTest, RegisterAndAnswerAnInvocationAtOnce) {
   ASSERT_TRUE(registered.only().ok());
   EXPECT_EQ(registered.only().value().id, 700u);
   EXPECT_EQ(registered.only().value().procedure, "com.example.add");
-  EXPECT_EQ(registered.only().value().session_epoch, session.epoch());
+  EXPECT_NE(registered.only().value().local_id, 0u);
   link.sent.clear();
 
   receive(m({68, 9, 700, Obj{{"caller", 5}}, Arr{2, 3}, Obj{{"k", 1}}}));
@@ -932,7 +933,7 @@ TEST_F(SessionTest, UnregisterRefusedOrFailed) {
   join_session();
   Registration registration = register_procedure("com.p", 700, nullptr);
   Registration stale = registration;
-  stale.session_epoch = 0;
+  stale.local_id = 0;
   session.unregister(stale, unregistered.handler());
   link.failure = transport_failure;
   session.unregister(registration, unregistered.handler());

@@ -102,6 +102,12 @@ struct ClientOptions {
   // The timeout of every call whose CallOptions::timeout is nullopt; zero for none (the
   // default).
   std::chrono::milliseconds call_timeout{0};
+  // How long register_procedure(), unregister(), subscribe(), unsubscribe() and an acknowledged
+  // publish() wait for the router's answer, unless their options say otherwise; then they fail
+  // with client_errc::timed_out, and an answer that comes later changes nothing (a registration
+  // or subscription the router makes after all is dropped at once). Zero for no limit.
+  // Default 10 s.
+  std::chrono::milliseconds request_timeout{10'000};
   // Given what a handler threw, on the loop's thread; the client has caught it and goes on.
   // Unset, uvwamp writes one line about it to stderr.
   std::function<void(std::exception_ptr)> on_handler_exception;

@@ -5,8 +5,10 @@
 #include <uvwamp/value.hpp>
 #include <uvwamp/wamp_error.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace uvwamp {
@@ -16,9 +18,17 @@ struct PublishOptions {
   // Ask the router to confirm the publication (PUBLISHED) or refuse it (ERROR).
   bool acknowledge = false;
   Value::Object extra;
+  // How long an acknowledged publication waits for PUBLISHED; then it fails with
+  // client_errc::timed_out (the event may have gone out all the same). nullopt:
+  // ClientOptions::request_timeout; zero: no limit.
+  std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 struct SubscribeOptions {
   Value::Object extra;
+  // How long to wait for SUBSCRIBED; then the request fails with client_errc::timed_out, and a
+  // subscription the router makes after all is unsubscribed at once. nullopt:
+  // ClientOptions::request_timeout; zero: no limit.
+  std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 
 struct Event {
@@ -37,13 +47,15 @@ struct Publication {
 };
 
 // The handle for unsubscribe(). A plain value: dropping one changes nothing, and it may outlive
-// the client. A handle from an earlier session (before a leave() or a lost connection) no longer
-// names anything; unsubscribe() refuses it.
+// the client. It names the subscription by `local_id`, which the client never gives another
+// (several local subscriptions may share one router subscription), so it keeps naming it when a
+// reconnect restores it under a new router id (ReconnectOptions); a handle whose subscription
+// ended (unsubscribed, revoked, not restored, or dropped with its session by leave() or a
+// connection lost without reconnect) names nothing, and unsubscribe() refuses it.
 struct Subscription {
-  Id id = 0;
+  Id id = 0;  // the router's id when the handle was made; a restore changes it
   std::string topic;
-  std::uint64_t local_id = 0;  // several local subscriptions may share one router subscription
-  std::uint64_t session_epoch = 0;
+  std::uint64_t local_id = 0;
 };
 
 using PublishHandler = std::function<void(WampResult<Publication>)>;

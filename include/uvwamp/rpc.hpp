@@ -63,12 +63,15 @@ struct CallRequest {
 };
 
 // The handle for unregister(). A plain value: dropping one changes nothing, and it may outlive
-// the client. A handle from an earlier session (before a leave() or a lost connection) no longer
-// names anything; unregister() refuses it.
+// the client. It names the registration by `local_id`, which the client never gives another, so
+// it keeps naming it when a reconnect restores it under a new router id (ReconnectOptions); a
+// handle whose registration ended (unregistered, revoked, not restored, or dropped with its
+// session by leave() or a connection lost without reconnect) names nothing, and unregister()
+// refuses it.
 struct Registration {
-  Id id = 0;
+  Id id = 0;  // the router's id when the handle was made; a restore changes it
   std::string procedure;
-  std::uint64_t session_epoch = 0;  // which join() it belongs to
+  std::uint64_t local_id = 0;
 };
 
 // Pattern-based registration (REGISTER.Options.match): which calls the procedure URI matches.
@@ -109,6 +112,10 @@ struct RegisterOptions {
   bool forward_timeout = false;
   // Registration revocation; see RevokedHandler.
   RevokedHandler on_revoked;
+  // How long to wait for REGISTERED; then the request fails with client_errc::timed_out, and a
+  // registration the router makes after all is unregistered at once. nullopt:
+  // ClientOptions::request_timeout; zero: no limit.
+  std::optional<std::chrono::milliseconds> timeout;
   // Router-specific options, sent as given; the fields above win over members of the same name.
   Value::Object extra;
 };

@@ -426,7 +426,7 @@ int register_procedure(uvwamp_client* client, const char* procedure,
                                           const uvwamp::Registration& registration,
                                           const std::string& reason) {
           revoked->cpp.id = registration.id;
-          revoked->cpp.session_epoch = registration.session_epoch;
+          revoked->cpp.local_id = registration.local_id;
           on_revoked(client, revoked.get(), reason.c_str(), user_data);
         };
       }

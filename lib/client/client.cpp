@@ -678,6 +678,7 @@ void Client::publish(std::string topic, Value::Array args, PublishHandler on_don
 void Client::publish(std::string topic, Value::Array args, Value::Object kwargs,
                      PublishOptions options, PublishHandler on_done) {
   on_done = or_ignore(std::move(on_done));
+  if (!options.timeout) options.timeout = core_->options().request_timeout;
   core_->submit(
       [&](Session& session) {
         session.publish(std::move(topic), std::move(args), std::move(kwargs), std::move(options),
@@ -694,6 +695,7 @@ void Client::subscribe(std::string topic, SubscribeOptions options, EventHandler
                        SubscribeHandler on_subscribed) {
   on_event = or_ignore(std::move(on_event));
   on_subscribed = or_ignore(std::move(on_subscribed));
+  if (!options.timeout) options.timeout = core_->options().request_timeout;
   core_->submit(
       [&](Session& session) {
         session.subscribe(std::move(topic), std::move(options), std::move(on_event),
@@ -704,8 +706,11 @@ void Client::subscribe(std::string topic, SubscribeOptions options, EventHandler
 
 void Client::unsubscribe(const Subscription& subscription, DoneHandler on_done) {
   on_done = or_ignore(std::move(on_done));
-  core_->submit([&](Session& session) { session.unsubscribe(subscription, std::move(on_done)); },
-                on_done);
+  core_->submit(
+      [&](Session& session) {
+        session.unsubscribe(subscription, std::move(on_done), core_->options().request_timeout);
+      },
+      on_done);
 }
 
 void Client::register_procedure(std::string procedure, InvocationHandler on_invocation,
@@ -717,6 +722,7 @@ void Client::register_procedure(std::string procedure, RegisterOptions options,
                                 InvocationHandler on_invocation, RegisterHandler on_registered) {
   on_invocation = or_ignore(std::move(on_invocation));
   on_registered = or_ignore(std::move(on_registered));
+  if (!options.timeout) options.timeout = core_->options().request_timeout;
   core_->submit(
       [&](Session& session) {
         session.register_procedure(std::move(procedure), std::move(options),
@@ -737,8 +743,11 @@ void Client::register_procedure(std::string procedure, RegisterOptions options,
 
 void Client::unregister(const Registration& registration, DoneHandler on_done) {
   on_done = or_ignore(std::move(on_done));
-  core_->submit([&](Session& session) { session.unregister(registration, std::move(on_done)); },
-                on_done);
+  core_->submit(
+      [&](Session& session) {
+        session.unregister(registration, std::move(on_done), core_->options().request_timeout);
+      },
+      on_done);
 }
 
 }  // namespace uvwamp

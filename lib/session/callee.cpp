@@ -1,5 +1,6 @@
 #include "session/callee.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -108,15 +109,51 @@ void Callee::register_procedure(std::string procedure, RegisterOptions options,
   }
   if (options.disclose_caller) message_options["disclose_caller"] = true;
   if (options.forward_timeout) message_options["forward_timeout"] = true;
+  PendingRegister request;
+  request.registration.local_id = next_local_id_;
+  request.registration.procedure = std::move(procedure);
+  request.registration.match = options.match;
+  request.registration.options = std::move(message_options);
+  request.registration.timeout = options.timeout.value_or(std::chrono::milliseconds{0});
+  request.registration.handler =
+      std::make_shared<const InvocationHandler>(std::move(on_invocation));
+  request.registration.on_revoked = std::move(options.on_revoked);
+  request.registration.times_invocations = options.forward_timeout;
+  request.handler = std::move(handler);
+  if (auto failed = send_register(request)) {
+    return core_.complete_later(std::move(request.handler), std::move(*failed));
+  }
+  ++next_local_id_;
+}
+
+std::optional<WampError> Callee::send_register(PendingRegister& request) {
+  const RegistrationRecord& registration = request.registration;
   auto sent = core_.send_request([&](Id id) {
-    return msg::Register{id, std::move(message_options), procedure};
+    return msg::Register{id, registration.options, registration.procedure};
   });
-  if (!sent) return core_.complete_later(std::move(handler), sent.error());
-  RegistrationRecord registration{
-      std::move(procedure), options.match,
-      std::make_shared<const InvocationHandler>(std::move(on_invocation)),
-      std::move(options.on_revoked), options.forward_timeout};
-  registering_.emplace(*sent, PendingRegister{std::move(registration), std::move(handler)});
+  if (!sent) return sent.error();
+  request_deadlines_.arm(*sent, core_.now(), registration.timeout);
+  registering_.emplace(*sent, std::move(request));
+  return std::nullopt;
+}
+
+void Callee::restore() {
+  for (RegistrationRecord& record : std::exchange(kept_, {})) {
+    PendingRegister request;
+    request.registration = std::move(record);
+    request.restoring = true;
+    auto failed = send_register(request);
+    if (!failed) {
+      core_.restore_sent();
+    } else if (failed->code == client_errc::transport_lost) {
+      // The connection went under the restore; the next one tries again.
+      kept_.push_back(std::move(request.registration));
+    } else {
+      const RegistrationRecord& lost = request.registration;
+      core_.restore_failed(
+          RestoreFailure{Registration{0, lost.procedure, lost.local_id}, std::move(*failed)});
+    }
+  }
 }
 
 bool Callee::holds(const std::string& procedure, MatchPolicy match) const {
@@ -127,31 +164,71 @@ bool Callee::holds(const std::string& procedure, MatchPolicy match) const {
     if (same(record)) return true;
   }
   for (const auto& [id, request] : registering_) {
-    if (same(request.registration)) return true;
+    if (!request.abandoned && same(request.registration)) return true;
   }
   return false;
 }
 
-void Callee::unregister(const Registration& registration, DoneHandler handler) {
+bool Callee::drop_kept(std::uint64_t local_id) {
+  auto kept = std::find_if(kept_.begin(), kept_.end(), [&](const RegistrationRecord& record) {
+    return record.local_id == local_id;
+  });
+  if (kept == kept_.end()) return false;
+  kept_.erase(kept);
+  return true;
+}
+
+bool Callee::withdraw_restore(std::uint64_t local_id) {
+  for (auto& [id, request] : registering_) {
+    if (!request.restoring || request.registration.local_id != local_id) continue;
+    request.restoring = false;
+    request.abandoned = true;
+    core_.restore_settled();
+    return true;
+  }
+  return false;
+}
+
+void Callee::unregister(const Registration& registration, DoneHandler handler,
+                        std::chrono::milliseconds timeout) {
+  // A registration kept for the next epoch, or whose restore is under way, goes without a word
+  // to the router, which holds nothing of it (or unregisters it once it answers).
+  if (drop_kept(registration.local_id) ||
+      (core_.established() && withdraw_restore(registration.local_id))) {
+    return core_.complete_later(std::move(handler), WampStatus{});
+  }
   if (!core_.refuse_unless_joined(handler)) return;
-  auto record = registrations_.end();
-  if (registration.session_epoch == core_.epoch()) record = registrations_.find(registration.id);
-  if (record == registrations_.end() || record->second.unregistering) {
+  auto record = std::find_if(registrations_.begin(), registrations_.end(), [&](const auto& held) {
+    return held.second.local_id == registration.local_id;
+  });
+  if (registration.local_id == 0 || record == registrations_.end() ||
+      record->second.unregistering) {
     return core_.complete_later(
         std::move(handler),
         local_error(client_errc::invalid_argument,
                     "the registration of '" + registration.procedure +
-                        "' is not active in this session (unregistered, revoked, or from "
-                        "another)"));
+                        "' is not active (unregistered, revoked, not restored, or from a session "
+                        "that ended)"));
   }
-  auto sent = core_.send_request([&](Id id) { return msg::Unregister{id, registration.id}; });
+  const Id router_id = record->first;
+  auto sent = core_.send_request([&](Id id) { return msg::Unregister{id, router_id}; });
   if (!sent) return core_.complete_later(std::move(handler), sent.error());
+  request_deadlines_.arm(*sent, core_.now(), timeout);
   unregistering_.emplace(
-      *sent, PendingUnregister{record->second.procedure, std::move(handler), registration.id});
+      *sent, PendingUnregister{record->second.procedure, std::move(handler), router_id, timeout});
   // Dropped only now, so that a failed UNREGISTER leaves the registration as it was.
   record->second.handler.reset();
   record->second.on_revoked = nullptr;
   record->second.unregistering = true;
+}
+
+void Callee::unregister_abandoned(Id id, RegistrationRecord& record) {
+  record.handler.reset();
+  record.on_revoked = nullptr;
+  record.unregistering = true;
+  auto sent = core_.send_request([&](Id request) { return msg::Unregister{request, id}; });
+  // Unsent, the record stays as it is: its invocations are refused until the session ends.
+  if (sent) unregistering_.emplace(*sent, PendingUnregister{record.procedure, nullptr, id, {}});
 }
 
 void Callee::on(msg::Registered& registered) {
@@ -165,9 +242,17 @@ void Callee::on(msg::Registered& registered) {
     return core_.violation(
         no_pending(msg::Type::registered, registered.request, msg::Type::register_));
   }
-  const std::string procedure = request->registration.procedure;
-  registrations_.emplace(registered.registration, std::move(request->registration));
-  core_.complete(request->handler, Registration{registered.registration, procedure, core_.epoch()});
+  request_deadlines_.disarm(registered.request);
+  RegistrationRecord& record =
+      registrations_.emplace(registered.registration, std::move(request->registration))
+          .first->second;
+  if (request->abandoned) return unregister_abandoned(registered.registration, record);
+  const Registration handle{registered.registration, record.procedure, record.local_id};
+  if (request->restoring) {
+    core_.restored(handle);
+    return core_.restore_settled();
+  }
+  core_.complete(request->handler, handle);
 }
 
 void Callee::on(msg::Unregistered& unregistered) {
@@ -181,7 +266,7 @@ void Callee::on(msg::Unregistered& unregistered) {
     RegistrationRecord revoked = std::move(found->second);
     registrations_.erase(found);
     if (!revoked.on_revoked) return;
-    const Registration registration{*id, revoked.procedure, core_.epoch()};
+    const Registration registration{*id, revoked.procedure, revoked.local_id};
     const std::string reason = text(unregistered.details, "reason");
     core_.guarded([&] { revoked.on_revoked(registration, reason); });
     return;
@@ -191,6 +276,7 @@ void Callee::on(msg::Unregistered& unregistered) {
     return core_.violation(
         no_pending(msg::Type::unregistered, unregistered.request, msg::Type::unregister));
   }
+  request_deadlines_.disarm(unregistered.request);
   registrations_.erase(request->registration);
   core_.complete(request->handler, WampStatus{});
 }
@@ -201,17 +287,25 @@ void Callee::on_error(msg::Error& error) {
     if (!request) {
       return core_.violation(no_pending(msg::Type::error, error.request, msg::Type::register_));
     }
-    return core_.complete(
-        request->handler,
-        remote_error(
-            describe_request(msg::Type::register_, request->registration.procedure) + " failed",
-            std::move(error.error), std::move(error.args), std::move(error.kwargs),
-            std::move(error.details)));
+    request_deadlines_.disarm(error.request);
+    if (request->abandoned) return;
+    const RegistrationRecord& registration = request->registration;
+    WampError failed =
+        remote_error(describe_request(msg::Type::register_, registration.procedure) + " failed",
+                     std::move(error.error), std::move(error.args), std::move(error.kwargs),
+                     std::move(error.details));
+    if (request->restoring) {
+      core_.restore_failed(RestoreFailure{
+          Registration{0, registration.procedure, registration.local_id}, std::move(failed)});
+      return core_.restore_settled();
+    }
+    return core_.complete(request->handler, std::move(failed));
   }
   auto request = take_pending(unregistering_, error.request);
   if (!request) {
     return core_.violation(no_pending(msg::Type::error, error.request, msg::Type::unregister));
   }
+  request_deadlines_.disarm(error.request);
   // The router refused to unregister: the registration is gone for us all the same.
   registrations_.erase(request->registration);
   core_.complete(
@@ -389,7 +483,11 @@ void Callee::answer_thrown(const RecordPtr& record, const std::string& what) {
 }
 
 std::optional<TimePoint> Callee::next_deadline() const {
-  return deadlines_.next();
+  std::optional<TimePoint> invocation = deadlines_.next();
+  std::optional<TimePoint> request = request_deadlines_.next();
+  if (!invocation) return request;
+  if (!request) return invocation;
+  return std::min(*invocation, *request);
 }
 
 void Callee::expire(TimePoint now) {
@@ -397,10 +495,41 @@ void Callee::expire(TimePoint now) {
     RecordPtr record = invocations_.at(*due);
     interrupt(record, Interrupt{CancelMode::killnowait, timeout_uri});
   }
+  Callbacks completions;
+  while (std::optional<Id> due = request_deadlines_.take_due(now)) {
+    expire_request(*due, completions);
+  }
+  core_.run(completions);
 }
 
-void Callee::end_epoch(const WampError& why, Callbacks& completions) {
+void Callee::expire_request(Id request, Callbacks& completions) {
+  if (auto registering = registering_.find(request); registering != registering_.end()) {
+    PendingRegister& pending = registering->second;
+    const RegistrationRecord& registration = pending.registration;
+    WampError timed_out = timed_out_error(
+        describe_request(msg::Type::register_, registration.procedure), registration.timeout);
+    if (pending.restoring) {
+      pending.restoring = false;
+      core_.restore_failed(RestoreFailure{
+          Registration{0, registration.procedure, registration.local_id}, std::move(timed_out)});
+      core_.restore_settled();
+    } else {
+      completions.push_back(
+          SessionCore::completion(std::exchange(pending.handler, nullptr), std::move(timed_out)));
+    }
+    pending.abandoned = true;
+    return;
+  }
+  PendingUnregister& pending = unregistering_.at(request);
+  completions.push_back(SessionCore::completion(
+      std::exchange(pending.handler, nullptr),
+      timed_out_error(describe_request(msg::Type::unregister, pending.procedure),
+                      pending.timeout)));
+}
+
+void Callee::end_epoch(const WampError& why, bool keep, Callbacks& completions) {
   deadlines_.clear();
+  request_deadlines_.clear();
   finished_inputs_.clear();
   // A live invocation can be answered no more: its handler, which may still be working (on a
   // worker thread, say), is told as if the router had interrupted it, with the session's end as
@@ -421,13 +550,21 @@ void Callee::end_epoch(const WampError& why, Callbacks& completions) {
       completions.push_back(SessionCore::completion(std::move(handler), what));
     }
   }
+  if (!keep) kept_.clear();
   for (auto& [id, request] : std::exchange(registering_, {})) {
+    // A restore cut short is kept for the next one; its report fails with the epoch.
+    if (request.restoring) {
+      if (keep) kept_.push_back(std::move(request.registration));
+      continue;
+    }
     completions.push_back(SessionCore::completion(std::move(request.handler), why));
   }
   for (auto& [id, request] : std::exchange(unregistering_, {})) {
     completions.push_back(SessionCore::completion(std::move(request.handler), why));
   }
-  registrations_.clear();
+  for (auto& [id, record] : std::exchange(registrations_, {})) {
+    if (keep && !record.unregistering) kept_.push_back(std::move(record));
+  }
 }
 
 }  // namespace uvwamp

@@ -7,11 +7,14 @@
 
 #include <uvwamp/rpc.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "message/message.hpp"
 #include "session/deadlines.hpp"
@@ -29,7 +32,10 @@ class Callee final : public SessionRole {
 
   void register_procedure(std::string procedure, RegisterOptions options,
                           InvocationHandler on_invocation, RegisterHandler handler);
-  void unregister(const Registration& registration, DoneHandler handler);
+  void unregister(const Registration& registration, DoneHandler handler,
+                  std::chrono::milliseconds timeout);
+  // Registers again what the last epoch kept (see SessionCore's restoring).
+  void restore();
 
   void on(msg::Registered& registered);
   void on(msg::Unregistered& unregistered);
@@ -40,7 +46,8 @@ class Callee final : public SessionRole {
   std::optional<TimePoint> next_deadline() const;
   void expire(TimePoint now);
 
-  void end_epoch(const WampError& why, Callbacks& completions) override;
+  void end_epoch(const WampError& why, bool keep, Callbacks& completions) override;
+  void forget_kept() override { kept_.clear(); }
 
   // What an Invocation does through its record, while the record is live (see rpc.hpp).
   using RecordPtr = std::shared_ptr<detail::InvocationRecord>;
@@ -51,23 +58,46 @@ class Callee final : public SessionRole {
   void dropped(const RecordPtr& record);
 
  private:
+  // A registration, durable across epochs when they are kept: `local_id` names it to the
+  // application, the router's id is the key it is held under.
   struct RegistrationRecord {
+    std::uint64_t local_id = 0;
     std::string procedure;
     MatchPolicy match = MatchPolicy::exact;
+    Value::Object options;                 // REGISTER.Options as sent, to send them again
+    std::chrono::milliseconds timeout{0};  // of REGISTER
     std::shared_ptr<const InvocationHandler> handler;
     RevokedHandler on_revoked;
     bool times_invocations = false;  // RegisterOptions::forward_timeout
     bool unregistering = false;      // UNREGISTER went out, UNREGISTERED has not come yet
   };
+  // A REGISTER in flight. One that timed out, or whose restore the application withdrew, is
+  // `abandoned`: it stays here without a handler, and a registration the router makes for it
+  // after all is unregistered at once.
   struct PendingRegister {
     RegistrationRecord registration;
     RegisterHandler handler;
+    bool restoring = false;  // sent by restore(): its outcome goes to the restore's report
+    bool abandoned = false;
   };
+  // An UNREGISTER in flight; without a handler once it timed out, or when the session unregisters
+  // an abandoned registration of its own.
   struct PendingUnregister {
     std::string procedure;
     DoneHandler handler;
     Id registration = 0;
+    std::chrono::milliseconds timeout{0};
   };
+
+  // Sends REGISTER; moves `request` into the table only when it went out.
+  std::optional<WampError> send_register(PendingRegister& request);
+  // Unregisters the router's registration `id`, which nobody here wants any more.
+  void unregister_abandoned(Id id, RegistrationRecord& record);
+  // Drops the kept registration `local_id`; false when none is kept.
+  bool drop_kept(std::uint64_t local_id);
+  // Withdraws the restore in flight of registration `local_id`; false when none is.
+  bool withdraw_restore(std::uint64_t local_id);
+  void expire_request(Id request, Callbacks& completions);
 
   // This session registered (or is registering) `procedure` with `match` already.
   bool holds(const std::string& procedure, MatchPolicy match) const;
@@ -81,10 +111,14 @@ class Callee final : public SessionRole {
   void answer_thrown(const RecordPtr& record, const std::string& what);
 
   SessionCore& core_;
+  std::uint64_t next_local_id_ = 1;
   std::map<Id, PendingRegister> registering_;
   std::map<Id, PendingUnregister> unregistering_;
+  Deadlines request_deadlines_;  // of REGISTER and UNREGISTER
   std::map<Id, RegistrationRecord> registrations_;
-  // The live invocations by request id, and the deadlines of those timed here.
+  // What the last epoch held, to register again (see SessionCore's restoring).
+  std::vector<RegistrationRecord> kept_;
+  // The live invocations by the router's request id, and the deadlines of those timed here.
   std::map<Id, RecordPtr> invocations_;
   Deadlines deadlines_;
   // Invocations answered while their input went on: the rest of the input is dropped.

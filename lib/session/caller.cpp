@@ -198,7 +198,7 @@ void Caller::expire(TimePoint now) {
   core_.run(completions);
 }
 
-void Caller::end_epoch(const WampError& why, Callbacks& completions) {
+void Caller::end_epoch(const WampError& why, bool /*keep*/, Callbacks& completions) {
   deadlines_.clear();
   abandoned_.clear();
   for (auto& [id, call] : std::exchange(calls_, {})) {

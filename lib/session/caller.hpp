@@ -37,7 +37,7 @@ class Caller final : public SessionRole {
   std::optional<TimePoint> next_deadline() const;
   void expire(TimePoint now);
 
-  void end_epoch(const WampError& why, Callbacks& completions) override;
+  void end_epoch(const WampError& why, bool keep, Callbacks& completions) override;
 
  private:
   struct CallRecord {

@@ -251,7 +251,7 @@ void Establishing::on(msg::Welcome& welcome) {
   core_.complete(handler, std::move(info));
 }
 
-void Establishing::end_epoch(const WampError& why, Callbacks& completions) {
+void Establishing::end_epoch(const WampError& why, bool /*keep*/, Callbacks& completions) {
   authentication_ = {};
   deadline_.reset();
   if (on_joined_) {

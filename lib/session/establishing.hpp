@@ -37,7 +37,7 @@ class Establishing final : public SessionRole {
   std::optional<TimePoint> next_deadline() const { return deadline_; }
   void expire(TimePoint now);
 
-  void end_epoch(const WampError& why, Callbacks& completions) override;
+  void end_epoch(const WampError& why, bool keep, Callbacks& completions) override;
 
  private:
   struct Authentication {

@@ -1,14 +1,19 @@
 // Publisher: the part of the session that publishes. An acknowledged publication is a pending
-// request until PUBLISHED or ERROR; an unacknowledged one completes once it is queued.
+// request until PUBLISHED or ERROR; an unacknowledged one completes once it is queued. One that
+// timed out stays pending without its handler, so that its late answer is taken as usual and
+// tells nobody.
 // Internal to the library (not installed).
 #pragma once
 
 #include <uvwamp/pubsub.hpp>
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "message/message.hpp"
+#include "session/deadlines.hpp"
 #include "session/session_core.hpp"
 
 namespace uvwamp {
@@ -23,16 +28,21 @@ class Publisher final : public SessionRole {
   void on(msg::Published& published);
   void on_error(msg::Error& error);
 
-  void end_epoch(const WampError& why, Callbacks& completions) override;
+  std::optional<TimePoint> next_deadline() const { return deadlines_.next(); }
+  void expire(TimePoint now);
+
+  void end_epoch(const WampError& why, bool keep, Callbacks& completions) override;
 
  private:
   struct PublishRecord {
     std::string topic;
     PublishHandler handler;
+    std::chrono::milliseconds timeout{0};
   };
 
   SessionCore& core_;
   std::map<Id, PublishRecord> publications_;
+  Deadlines deadlines_;
 };
 
 }  // namespace uvwamp

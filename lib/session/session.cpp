@@ -130,8 +130,9 @@ void Session::subscribe(std::string topic, SubscribeOptions options, EventHandle
                                std::move(on_subscribed));
 }
 
-void Session::unsubscribe(const Subscription& subscription, DoneHandler on_done) {
-  parts_->subscriber.unsubscribe(subscription, std::move(on_done));
+void Session::unsubscribe(const Subscription& subscription, DoneHandler on_done,
+                          std::chrono::milliseconds timeout) {
+  parts_->subscriber.unsubscribe(subscription, std::move(on_done), timeout);
 }
 
 void Session::register_procedure(std::string procedure, RegisterOptions options,
@@ -140,8 +141,31 @@ void Session::register_procedure(std::string procedure, RegisterOptions options,
                                     std::move(on_invocation), std::move(on_registered));
 }
 
-void Session::unregister(const Registration& registration, DoneHandler on_done) {
-  parts_->callee.unregister(registration, std::move(on_done));
+void Session::unregister(const Registration& registration, DoneHandler on_done,
+                         std::chrono::milliseconds timeout) {
+  parts_->callee.unregister(registration, std::move(on_done), timeout);
+}
+
+void Session::keep_for_restore(bool keep) {
+  parts_->core.keep_for_restore(keep);
+}
+
+void Session::restore(RestoreHandler on_restored) {
+  SessionCore& core = parts_->core;
+  if (!core.refuse_unless_joined(on_restored)) return;
+  if (core.restoring()) {
+    return core.complete_later(std::move(on_restored),
+                               local_error(client_errc::invalid_argument,
+                                           "a restore is under way in this session already"));
+  }
+  core.begin_restore(std::move(on_restored));
+  parts_->callee.restore();
+  parts_->subscriber.restore();
+  core.end_restore_sending();
+}
+
+void Session::forget_kept() {
+  parts_->core.forget_kept();
 }
 
 void Session::receive(Value message) {
@@ -167,7 +191,8 @@ std::optional<TimePoint> Session::next_deadline() const {
   std::optional<TimePoint> next;
   for (std::optional<TimePoint> deadline :
        {parts_->establishing.next_deadline(), parts_->caller.next_deadline(),
-        parts_->callee.next_deadline()}) {
+        parts_->callee.next_deadline(), parts_->publisher.next_deadline(),
+        parts_->subscriber.next_deadline()}) {
     if (deadline && (!next || *deadline < *next)) next = deadline;
   }
   return next;
@@ -177,6 +202,8 @@ void Session::expire(TimePoint now) {
   parts_->establishing.expire(now);
   parts_->caller.expire(now);
   parts_->callee.expire(now);
+  parts_->publisher.expire(now);
+  parts_->subscriber.expire(now);
 }
 
 void Session::end(const WampError& why) {

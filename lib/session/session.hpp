@@ -68,6 +68,7 @@
 
 #include <uvwamp/auth.hpp>
 #include <uvwamp/pubsub.hpp>
+#include <uvwamp/reconnect.hpp>
 #include <uvwamp/result.hpp>
 #include <uvwamp/rpc.hpp>
 #include <uvwamp/session_info.hpp>
@@ -161,15 +162,35 @@ class Session {
                PublishHandler on_done);
   void subscribe(std::string topic, SubscribeOptions options, EventHandler on_event,
                  SubscribeHandler on_subscribed);
-  void unsubscribe(const Subscription& subscription, DoneHandler on_done);
+  // A `timeout` of zero (or an options' timeout of nullopt or zero) waits for the router's
+  // answer without limit.
+  void unsubscribe(const Subscription& subscription, DoneHandler on_done,
+                   std::chrono::milliseconds timeout = {});
   void register_procedure(std::string procedure, RegisterOptions options,
                           InvocationHandler on_invocation, RegisterHandler on_registered);
-  void unregister(const Registration& registration, DoneHandler on_done);
+  void unregister(const Registration& registration, DoneHandler on_done,
+                  std::chrono::milliseconds timeout = {});
+
+  // -- keeping registrations and subscriptions across epochs (the client's reconnect)
+
+  // With `keep`, an epoch that ends any way but leave() keeps the registrations and
+  // subscriptions it held, with their options and handlers, for restore(). Their handles keep
+  // naming them: unregister() and unsubscribe() drop a kept one (succeeding at once, sending
+  // nothing) even while no session is established. Off by default.
+  void keep_for_restore(bool keep);
+  // Once established again: REGISTER and SUBSCRIBE for everything kept. Completes when the
+  // router answered them all (or they timed out, by their own timeouts), with what was restored
+  // under its new router id and what failed (which is then gone); fails with the epoch's end
+  // when it ends first, and everything not yet restored is kept again. Fails with not_joined
+  // unless established, and with invalid_argument while a restore is under way.
+  void restore(RestoreHandler on_restored);
+  // Drops everything kept (the owner will not join again to restore it).
+  void forget_kept();
 
   // One decoded message from the router.
   void receive(Value message);
 
-  // The earliest deadline of a join, a call or an invocation; nullopt when nothing can time
+  // The earliest deadline of a join, a request or an invocation; nullopt when nothing can time
   // out.
   std::optional<TimePoint> next_deadline() const;
   // Times out what is due at `now`.

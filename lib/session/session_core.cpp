@@ -58,12 +58,40 @@ void SessionCore::run_remaining() noexcept {
   }
 }
 
+void SessionCore::restore_settled() {
+  if (restore_awaited_ > 0) --restore_awaited_;
+  if (restore_sending_ || restore_awaited_ > 0 || !on_restored_) return;
+  RestoreHandler handler = std::exchange(on_restored_, nullptr);
+  complete(handler, std::exchange(restore_report_, {}));
+}
+
+void SessionCore::end_restore_sending() {
+  restore_sending_ = false;
+  if (restore_awaited_ > 0 || !on_restored_) return;
+  complete_later(std::exchange(on_restored_, nullptr), std::exchange(restore_report_, {}));
+}
+
+void SessionCore::forget_kept() {
+  for (SessionRole* role : roles_) {
+    role->forget_kept();
+  }
+}
+
+void SessionCore::end_roles(const WampError& why, bool keep, Callbacks& callbacks) {
+  for (SessionRole* role : roles_) {
+    role->end_epoch(why, keep, callbacks);
+  }
+  if (!on_restored_) return;
+  restore_sending_ = false;
+  restore_awaited_ = 0;
+  restore_report_ = {};
+  callbacks.push_back(completion(std::exchange(on_restored_, nullptr), why));
+}
+
 Callbacks SessionCore::end_epoch(const WampError& why) {
   state_ = State::closed;
   Callbacks callbacks;
-  for (SessionRole* role : roles_) {
-    role->end_epoch(why, callbacks);
-  }
+  end_roles(why, keep_for_restore_, callbacks);
   if (on_left_) callbacks.push_back(completion(std::exchange(on_left_, nullptr), why));
   return callbacks;
 }
@@ -103,9 +131,9 @@ void SessionCore::leave(std::string reason, LeaveHandler handler) {
   const WampError why =
       local_error(client_errc::session_ended, "the session was left before the answer came");
   Callbacks callbacks;
-  for (SessionRole* role : roles_) {
-    role->end_epoch(why, callbacks);
-  }
+  // Leaving is the application's choice: nothing is kept to restore.
+  end_roles(why, false, callbacks);
+  forget_kept();
   for (auto& callback : callbacks) {
     defer(std::move(callback));
   }

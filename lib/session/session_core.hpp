@@ -6,6 +6,7 @@
 // Internal to the library (not installed).
 #pragma once
 
+#include <uvwamp/reconnect.hpp>
 #include <uvwamp/session_info.hpp>
 #include <uvwamp/wamp_error.hpp>
 
@@ -39,7 +40,11 @@ class SessionRole {
  public:
   // The epoch ended, or the session was left: drop every record, so that nothing of the epoch
   // can be answered any more, and add the completions of what was pending, failed with `why`.
-  virtual void end_epoch(const WampError& why, Callbacks& completions) = 0;
+  // With `keep`, the registrations and subscriptions held are kept, to be sent again by the next
+  // epoch's restore (Session::restore()).
+  virtual void end_epoch(const WampError& why, bool keep, Callbacks& completions) = 0;
+  // Drops what end_epoch() kept.
+  virtual void forget_kept() {}
 
  protected:
   ~SessionRole() = default;
@@ -131,6 +136,37 @@ class SessionCore {
     return false;
   }
 
+  // -- restoring what an earlier epoch held (Session::restore())
+
+  // Whether an ending other than leave() keeps the registrations and subscriptions.
+  void keep_for_restore(bool keep) noexcept { keep_for_restore_ = keep; }
+  bool restoring() const noexcept { return static_cast<bool>(on_restored_); }
+  void begin_restore(RestoreHandler handler) {
+    on_restored_ = std::move(handler);
+    restore_report_ = {};
+    restore_awaited_ = 0;
+    restore_sending_ = true;
+  }
+  // One more REGISTER or SUBSCRIBE of the restore went out.
+  void restore_sent() { ++restore_awaited_; }
+  // What the restore brought back, and what it could not, for its report.
+  void restored(Registration registration) {
+    restore_report_.registrations.push_back(std::move(registration));
+  }
+  void restored(Subscription subscription) {
+    restore_report_.subscriptions.push_back(std::move(subscription));
+  }
+  void restore_failed(RestoreFailure failure) {
+    restore_report_.failed.push_back(std::move(failure));
+  }
+  // One request of the restore is settled: answered, timed out, or given up by the application
+  // (unregistered or unsubscribed meanwhile). The restore completes with the last.
+  void restore_settled();
+  // Every request of the restore went out; it completes once all are answered.
+  void end_restore_sending();
+  // Drops what the roles kept to restore.
+  void forget_kept();
+
   // -- ending
 
   // Ends the epoch: the state is closed, no role holds anything of it any more, and the
@@ -159,6 +195,14 @@ class SessionCore {
   DealerFeatures dealer_;
   Id next_request_ = 1;
   LeaveHandler on_left_;
+  bool keep_for_restore_ = false;
+  RestoreHandler on_restored_;
+  RestoreReport restore_report_;
+  std::size_t restore_awaited_ = 0;
+  bool restore_sending_ = false;
+  // Ends every role's records, and the restore under way, adding the completions.
+  void end_roles(const WampError& why, bool keep, Callbacks& callbacks);
+
   // The runs in progress, innermost last: each one's callbacks and the next one due.
   struct Run {
     Callbacks* callbacks;

@@ -6,6 +6,7 @@
 #include <uvwamp/value.hpp>
 #include <uvwamp/wamp_error.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,8 @@ WampError invalid_uri(std::string_view what, std::string_view uri);
 
 // "CALL com.example.add", for messages about a request.
 std::string describe_request(msg::Type type, const std::string& uri);
+
+// timed_out: "`request` was not answered within N ms".
+WampError timed_out_error(const std::string& request, std::chrono::milliseconds timeout);
 
 }  // namespace uvwamp

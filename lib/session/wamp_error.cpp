@@ -136,4 +136,9 @@ std::string describe_request(msg::Type type, const std::string& uri) {
   return std::string(msg::type_name(type)) + " " + uri;
 }
 
+WampError timed_out_error(const std::string& request, std::chrono::milliseconds timeout) {
+  return local_error(client_errc::timed_out, request + " was not answered within " +
+                                                 std::to_string(timeout.count()) + " ms");
+}
+
 }  // namespace uvwamp
