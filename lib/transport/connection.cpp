@@ -298,6 +298,8 @@ void Connection::handle_events() {
           drain_then_finish();
         }
         break;
+      case FramingEvent::Kind::pong:
+        break;  // the connection sends no pings
     }
   }
 }
