@@ -168,13 +168,13 @@ TEST(TransportError, EveryCodeHasItsOwnMessageInTheTransportCategory) {
   EXPECT_STREQ(transport_category().name(), "uvwamp.transport");
   std::set<std::string> messages;
   for (int code = static_cast<int>(transport_errc::handshake_refused);
-       code <= static_cast<int>(transport_errc::serializer_refused); ++code) {
+       code <= static_cast<int>(transport_errc::keepalive_timeout); ++code) {
     const std::error_code error = make_error_code(static_cast<transport_errc>(code));
     EXPECT_EQ(&error.category(), &transport_category());
     EXPECT_EQ(error.value(), code);
     messages.insert(error.message());
   }
-  EXPECT_EQ(messages.size(), 15u);
+  EXPECT_EQ(messages.size(), 16u);
   EXPECT_EQ(messages.count(std::error_code(0, transport_category()).message()), 0u);
   const std::error_code implicit = transport_errc::not_open;
   EXPECT_EQ(implicit, make_error_code(transport_errc::not_open));
