@@ -335,6 +335,10 @@ class ConnectionTest : public LoopTest {
 
 using Kind = ScriptedRouter::Kind;
 
+const char* name(Kind kind) {
+  return kind == Kind::rawsocket ? "RawSocket" : "WebSocket";
+}
+
 // ---- RawSocket ----
 
 TEST_F(ConnectionTest, RawSocketOpensAndCarriesMessagesBothWays) {
@@ -448,12 +452,43 @@ TEST_F(ConnectionTest, RawSocketRefusesToSendOverTheRoutersLimit) {
   };  // the router accepts 512 octets
   auto& connection = make();
   ASSERT_TRUE(open(*connection, url_).ok());
-  const Status sent = connection->send(Value::Array{16, std::string(600, 'x')});
+  const Value too_large = Value::Array{16, std::string(600, 'x')};
+  const Status sent = connection->send(too_large);
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().code, make_error_code(transport_errc::message_too_large));
+  EXPECT_EQ(sent.error().message, "message of " +
+                                      std::to_string(encoded(cbor_serializer(), too_large).size()) +
+                                      " octets exceeds the router's limit of 512 octets");
   ASSERT_TRUE(connection->send(hello()).ok()) << "a failed send changes nothing";
   ASSERT_TRUE(run_until([&] { return listener_.messages.size() == 1; }));
   close_and_destroy(connection);
+}
+
+TEST_F(ConnectionTest, RefusesToSendOverMaxOutgoingMessageSizeAndGoesOn) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    serve(kind);
+    ConnectionOptions options;
+    options.max_outgoing_message_size = encoded(cbor_serializer(), hello()).size();
+    auto& connection = make(options);
+    ASSERT_TRUE(open(*connection, url_).ok());  // cbor, the first offered
+    const Value too_large = Value::Array{16, std::string(200, 'x')};
+    const Status sent = connection->send(too_large);
+    ASSERT_FALSE(sent.ok());
+    EXPECT_EQ(sent.error().code, make_error_code(transport_errc::message_too_large));
+    EXPECT_EQ(sent.error().message,
+              "message of " + std::to_string(encoded(cbor_serializer(), too_large).size()) +
+                  " octets exceeds the limit of " +
+                  std::to_string(options.max_outgoing_message_size) +
+                  " octets set for outgoing messages");
+    ASSERT_TRUE(connection->send(hello()).ok()) << "a message of exactly the limit goes out";
+    ASSERT_TRUE(run_until([&] { return listener_.messages.size() == 1; }));
+    ASSERT_EQ(peer().frames.size(), 1u) << "the refused message never went out";
+    EXPECT_EQ(peer().frames[0].payload, encoded(cbor_serializer(), hello()));
+    EXPECT_EQ(listener_.lost, 0);
+    close_and_destroy(connection);
+    listener_.messages.clear();
+  }
 }
 
 TEST_F(ConnectionTest, UndecodableMessageEndsTheConnection) {
@@ -743,10 +778,6 @@ Bytes ping_payload(std::uint64_t number) {
   for (std::size_t i = 0; i < payload.size(); ++i)
     payload[i] = static_cast<std::uint8_t>(number >> (8 * (7 - i)));
   return payload;
-}
-
-const char* name(Kind kind) {
-  return kind == Kind::rawsocket ? "RawSocket" : "WebSocket";
 }
 
 TEST_F(ConnectionTest, KeepaliveGoesOnWhileTheRouterAnswers) {

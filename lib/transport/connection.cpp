@@ -198,6 +198,12 @@ Status Connection::send(const Value& message) {
                                            std::string(serializer_->name()) + ": " +
                                            encoded.error().message};
   }
+  const std::size_t limit = options_.max_outgoing_message_size;
+  if (limit > 0 && bytes.size() > limit) {
+    return Error{transport_errc::message_too_large,
+                 "message of " + std::to_string(bytes.size()) + " octets exceeds the limit of " +
+                     std::to_string(limit) + " octets set for outgoing messages"};
+  }
   const Status framed = framing_->send_message(bytes.data(), bytes.size());
   if (!framed) return framed;
   return flush();

@@ -75,6 +75,12 @@ struct ConnectionOptions {
   // power of two from 512 bytes to 16 MiB, so it announces the smallest one not below this
   // (16 MiB for anything larger) and holds the router to that. Default 16 MiB.
   std::size_t max_message_size = std::size_t{16} << 20;
+  // The longest message send() passes to the router; a longer one fails with message_too_large
+  // and the connection goes on. RawSocket routers announce their own limit, which applies as
+  // well; a WebSocket router cannot say, and typically ends the connection (status 1009) on a
+  // message over the limit it was configured with: set this to that limit to refuse such a
+  // message before it goes out. Zero for none. Default none.
+  std::size_t max_outgoing_message_size = 0;
   // The most bytes that may wait to be written; a send() that would go over it fails with
   // write_queue_full. Default 16 MiB.
   std::size_t write_queue_limit = std::size_t{16} << 20;
@@ -134,7 +140,8 @@ class Connection final : private Stream::Listener {
   // Serializes `message` with the negotiated serializer and queues it for the router. Fails,
   // changing nothing, with not_open unless the connection is open (connected, not lost, not
   // closing), with the serializer's codec_errc when the message cannot be written in it, with
-  // message_too_large over the router's limit (RawSocket), or with write_queue_full.
+  // message_too_large over max_outgoing_message_size or the router's limit (RawSocket), or with
+  // write_queue_full.
   Status send(const Value& message);
 
   // Ends the connection. A connect under way is canceled. An open WebSocket connection sends a
