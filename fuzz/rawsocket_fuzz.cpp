@@ -55,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const uvwamp::Status status = framing.feed(data + at, take);
     at += take;
     while (auto event = framing.next_event()) {
-      if (event->kind == uvwamp::FramingEvent::Kind::message &&
+      if ((event->kind == uvwamp::FramingEvent::Kind::message ||
+           event->kind == uvwamp::FramingEvent::Kind::pong) &&
           event->payload.size() > options.max_receive_length) {
         std::abort();
       }

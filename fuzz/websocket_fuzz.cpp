@@ -103,6 +103,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           if (!opened) std::abort();
           finished = true;
           break;
+        case uvwamp::FramingEvent::Kind::pong:
+          if (!opened || event->payload.size() > 125) std::abort();
+          break;
       }
     }
     if (!status.ok()) {

@@ -33,7 +33,8 @@ using test::LoopTest;
 using test::TestServer;
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr std::uint8_t kMessage = 0, kPing = 1;  // RawSocket frame types
+constexpr std::uint8_t kMessage = 0, kPing = 1, kPong = 2;  // RawSocket frame types
+constexpr std::uint8_t kWebSocketPing = 0x9, kWebSocketPong = 0xa;
 
 Bytes rawsocket_frame(const Bytes& payload, std::uint8_t type = kMessage) {
   const std::size_t size = payload.size();
@@ -334,6 +335,10 @@ class ConnectionTest : public LoopTest {
 
 using Kind = ScriptedRouter::Kind;
 
+const char* name(Kind kind) {
+  return kind == Kind::rawsocket ? "RawSocket" : "WebSocket";
+}
+
 // ---- RawSocket ----
 
 TEST_F(ConnectionTest, RawSocketOpensAndCarriesMessagesBothWays) {
@@ -447,12 +452,43 @@ TEST_F(ConnectionTest, RawSocketRefusesToSendOverTheRoutersLimit) {
   };  // the router accepts 512 octets
   auto& connection = make();
   ASSERT_TRUE(open(*connection, url_).ok());
-  const Status sent = connection->send(Value::Array{16, std::string(600, 'x')});
+  const Value too_large = Value::Array{16, std::string(600, 'x')};
+  const Status sent = connection->send(too_large);
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().code, make_error_code(transport_errc::message_too_large));
+  EXPECT_EQ(sent.error().message, "message of " +
+                                      std::to_string(encoded(cbor_serializer(), too_large).size()) +
+                                      " octets exceeds the router's limit of 512 octets");
   ASSERT_TRUE(connection->send(hello()).ok()) << "a failed send changes nothing";
   ASSERT_TRUE(run_until([&] { return listener_.messages.size() == 1; }));
   close_and_destroy(connection);
+}
+
+TEST_F(ConnectionTest, RefusesToSendOverMaxOutgoingMessageSizeAndGoesOn) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    serve(kind);
+    ConnectionOptions options;
+    options.max_outgoing_message_size = encoded(cbor_serializer(), hello()).size();
+    auto& connection = make(options);
+    ASSERT_TRUE(open(*connection, url_).ok());  // cbor, the first offered
+    const Value too_large = Value::Array{16, std::string(200, 'x')};
+    const Status sent = connection->send(too_large);
+    ASSERT_FALSE(sent.ok());
+    EXPECT_EQ(sent.error().code, make_error_code(transport_errc::message_too_large));
+    EXPECT_EQ(sent.error().message,
+              "message of " + std::to_string(encoded(cbor_serializer(), too_large).size()) +
+                  " octets exceeds the limit of " +
+                  std::to_string(options.max_outgoing_message_size) +
+                  " octets set for outgoing messages");
+    ASSERT_TRUE(connection->send(hello()).ok()) << "a message of exactly the limit goes out";
+    ASSERT_TRUE(run_until([&] { return listener_.messages.size() == 1; }));
+    ASSERT_EQ(peer().frames.size(), 1u) << "the refused message never went out";
+    EXPECT_EQ(peer().frames[0].payload, encoded(cbor_serializer(), hello()));
+    EXPECT_EQ(listener_.lost, 0);
+    close_and_destroy(connection);
+    listener_.messages.clear();
+  }
 }
 
 TEST_F(ConnectionTest, UndecodableMessageEndsTheConnection) {
@@ -717,6 +753,183 @@ TEST_F(ConnectionTest, CloseWaitsForTheRoutersCloseFrameOnlySoLong) {
   EXPECT_EQ(peer().frames[0].opcode, 0x8);
 }
 
+// ---- Keepalive ----
+
+bool is_ping(Kind kind, const ClientFrame& frame) {
+  return frame.opcode == (kind == Kind::rawsocket ? kPing : kWebSocketPing);
+}
+
+// The payloads of the pings the client sent to `peer`.
+std::vector<Bytes> pings(Kind kind, const Peer& peer) {
+  std::vector<Bytes> payloads;
+  for (const ClientFrame& frame : peer.frames)
+    if (is_ping(kind, frame)) payloads.push_back(frame.payload);
+  return payloads;
+}
+
+Bytes pong(Kind kind, const Bytes& payload) {
+  return kind == Kind::rawsocket ? rawsocket_frame(payload, kPong)
+                                 : websocket_frame(kWebSocketPong, payload);
+}
+
+// The payload of the client's ping number `number`: the number in 8 octets, big-endian.
+Bytes ping_payload(std::uint64_t number) {
+  Bytes payload(8);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<std::uint8_t>(number >> (8 * (7 - i)));
+  return payload;
+}
+
+TEST_F(ConnectionTest, KeepaliveGoesOnWhileTheRouterAnswers) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    ScriptedRouter& router = serve(kind);
+    router.on_frame = [&router, kind](Peer& peer, const ClientFrame& frame) {
+      if (is_ping(kind, frame)) {
+        peer.send(pong(kind, frame.payload));
+      } else {
+        router.echo(peer, frame);
+      }
+    };
+    ConnectionOptions options;
+    options.keepalive_interval = std::chrono::milliseconds(20);
+    options.keepalive_timeout = std::chrono::milliseconds(200);
+    auto& connection = make(options);
+    ASSERT_TRUE(open(*connection, url_).ok());
+    // One ping is out at a time, so each one after the first proves the previous answer was
+    // taken; 15 of them span more than the timeout.
+    ASSERT_TRUE(run_until([&] { return pings(kind, peer()).size() >= 15 || listener_.lost > 0; }));
+    EXPECT_EQ(listener_.lost, 0) << listener_.lost_why.message;
+    const std::vector<Bytes> sent = pings(kind, peer());
+    for (std::size_t i = 0; i < sent.size(); ++i)
+      EXPECT_EQ(sent[i], ping_payload(i + 1)) << "ping " << i + 1;
+    if (kind == Kind::websocket) {
+      EXPECT_TRUE(peer().frames.at(0).masked);
+    }
+    ASSERT_TRUE(connection->send(hello()).ok()) << "messages flow between the pings";
+    ASSERT_TRUE(run_until([&] { return listener_.messages.size() == 1; }));
+    close_and_destroy(connection);
+    listener_.messages.clear();
+  }
+}
+
+TEST_F(ConnectionTest, KeepaliveCountsAnythingFromTheRouterAsAnAnswer) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    ScriptedRouter& router = serve(kind);
+    // A router too busy to answer pings, but sending messages all the while.
+    router.on_frame = [&router, kind](Peer& peer, const ClientFrame& frame) {
+      if (!is_ping(kind, frame)) {
+        router.echo(peer, frame);
+        return;
+      }
+      const Bytes message = encoded(cbor_serializer(), hello());
+      peer.send(kind == Kind::rawsocket ? rawsocket_frame(message) : websocket_frame(0x2, message));
+    };
+    ConnectionOptions options;
+    options.keepalive_interval = std::chrono::milliseconds(20);
+    options.keepalive_timeout = std::chrono::milliseconds(100);
+    auto& connection = make(options);
+    ASSERT_TRUE(open(*connection, url_).ok());
+    ASSERT_TRUE(run_until([&] { return pings(kind, peer()).size() >= 10 || listener_.lost > 0; }));
+    EXPECT_EQ(listener_.lost, 0) << listener_.lost_why.message;
+    EXPECT_GE(listener_.messages.size(), 9u);
+    close_and_destroy(connection);
+    listener_.messages.clear();
+  }
+}
+
+TEST_F(ConnectionTest, KeepaliveLosesARouterThatStopsAnswering) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    ScriptedRouter& router = serve(kind);
+    // Answers the first two pings, then falls silent, though the connection stays up. (The
+    // payloads are big-endian, so they compare as the numbers do.)
+    router.on_frame = [kind](Peer& peer, const ClientFrame& frame) {
+      if (is_ping(kind, frame) && frame.payload < ping_payload(3)) {
+        peer.send(pong(kind, frame.payload));
+      }
+    };
+    ConnectionOptions options;
+    options.keepalive_interval = std::chrono::milliseconds(50);
+    options.keepalive_timeout = std::chrono::milliseconds(150);
+    auto& connection = make(options);
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(open(*connection, url_).ok());
+    ASSERT_TRUE(run_until([&] { return listener_.lost > 0; }));
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(listener_.lost_why.code, make_error_code(transport_errc::keepalive_timeout));
+    EXPECT_EQ(listener_.lost_why.message, "the router did not answer a ping within 150 ms");
+    // The third ping went out at least three intervals in, and was waited for a timeout (less
+    // a little: uv's clock counts whole milliseconds).
+    EXPECT_EQ(pings(kind, peer()).size(), 3u) << "no second ping while one is unanswered";
+    EXPECT_GE(took, std::chrono::milliseconds(3 * 50 + 150 - 10));
+    EXPECT_LT(took, std::chrono::seconds(5));
+    const Status sent = connection->send(hello());
+    ASSERT_FALSE(sent.ok());
+    EXPECT_EQ(sent.error().code, make_error_code(transport_errc::not_open));
+    close_and_destroy(connection);
+    EXPECT_EQ(listener_.lost, 1);
+    listener_.lost = 0;
+  }
+}
+
+TEST_F(ConnectionTest, KeepaliveLosesARouterThatNeverAnswers) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    ScriptedRouter& router = serve(kind);
+    router.on_frame = [](Peer&, const ClientFrame&) {};
+    ConnectionOptions options;
+    options.keepalive_interval = std::chrono::milliseconds(100);
+    options.keepalive_timeout = std::chrono::milliseconds(100);
+    auto& connection = make(options);
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(open(*connection, url_).ok());
+    ASSERT_TRUE(run_until([&] { return listener_.lost > 0; }));
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(listener_.lost_why.code, make_error_code(transport_errc::keepalive_timeout));
+    EXPECT_EQ(pings(kind, peer()), std::vector<Bytes>{ping_payload(1)});
+    // Not before interval + timeout (less a little: uv's clock counts whole milliseconds).
+    EXPECT_GE(took, std::chrono::milliseconds(100 + 100 - 10));
+    EXPECT_LT(took, std::chrono::seconds(5));
+    close_and_destroy(connection);
+    listener_.lost = 0;
+  }
+}
+
+TEST_F(ConnectionTest, KeepaliveOffSendsNoPing) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    // Two connections side by side: the pings of the one with keepalive tell how long the one
+    // without has been open.
+    ScriptedRouter& with_keepalive = serve(kind);
+    with_keepalive.on_frame = [&with_keepalive, kind](Peer& peer, const ClientFrame& frame) {
+      if (is_ping(kind, frame)) {
+        peer.send(pong(kind, frame.payload));
+      } else {
+        with_keepalive.echo(peer, frame);
+      }
+    };
+    const std::string pinging_url = url_;
+    ScriptedRouter& without = serve(kind);
+    ConnectionOptions options;
+    options.keepalive_interval = std::chrono::milliseconds(20);
+    auto& pinging = make(options);
+    ASSERT_TRUE(open(*pinging, pinging_url).ok());
+    ConnectionOptions off;
+    off.keepalive_timeout = std::chrono::milliseconds(1);  // unused while the interval is zero
+    auto& quiet = make(off);
+    ASSERT_TRUE(open(*quiet, url_).ok());
+    ASSERT_TRUE(run_until([&] {
+      return pings(kind, with_keepalive.peers().at(0)).size() >= 10 || listener_.lost > 0;
+    }));
+    EXPECT_TRUE(without.peers().at(0).frames.empty());
+    EXPECT_EQ(listener_.lost, 0);
+    close_and_destroy(pinging);
+    close_and_destroy(quiet);
+  }
+}
+
 // ---- Lifetime and callbacks ----
 
 TEST_F(ConnectionTest, NoListenerCallAfterClose) {
@@ -851,6 +1064,10 @@ TEST_F(ConnectionTest, OptionsThatCannotWorkAreRefused) {
   ConnectionOptions zero;
   zero.max_message_size = 0;
   EXPECT_THROW(make(zero), std::invalid_argument);
+  ConnectionOptions keepalive_without_timeout;
+  keepalive_without_timeout.keepalive_interval = std::chrono::seconds(1);
+  keepalive_without_timeout.keepalive_timeout = std::chrono::milliseconds(0);
+  EXPECT_THROW(make(keepalive_without_timeout), std::invalid_argument);
 
   ConnectionOptions bad_header;
   bad_header.websocket_headers = {{"Sec-WebSocket-Key", "mine"}};

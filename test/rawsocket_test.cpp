@@ -76,6 +76,8 @@ std::string describe(const FramingEvent& event) {
       return "message " + hex_of(event.payload);
     case FramingEvent::Kind::closed:
       return "closed";
+    case FramingEvent::Kind::pong:
+      return "pong " + hex_of(event.payload);
   }
   return "?";
 }
@@ -166,13 +168,13 @@ TEST(TransportError, EveryCodeHasItsOwnMessageInTheTransportCategory) {
   EXPECT_STREQ(transport_category().name(), "uvwamp.transport");
   std::set<std::string> messages;
   for (int code = static_cast<int>(transport_errc::handshake_refused);
-       code <= static_cast<int>(transport_errc::serializer_refused); ++code) {
+       code <= static_cast<int>(transport_errc::keepalive_timeout); ++code) {
     const std::error_code error = make_error_code(static_cast<transport_errc>(code));
     EXPECT_EQ(&error.category(), &transport_category());
     EXPECT_EQ(error.value(), code);
     messages.insert(error.message());
   }
-  EXPECT_EQ(messages.size(), 15u);
+  EXPECT_EQ(messages.size(), 16u);
   EXPECT_EQ(messages.count(std::error_code(0, transport_category()).message()), 0u);
   const std::error_code implicit = transport_errc::not_open;
   EXPECT_EQ(implicit, make_error_code(transport_errc::not_open));
@@ -226,13 +228,14 @@ TEST(RawSocketFraming, GivesTheSameEventsAndOutputAtEverySplit) {
       "7f f1 0000"        // reply: JSON, the router takes up to 2^24
       "00 000003 616263"  // message "abc"
       "01 000002 cafe"    // PING cafe
-      "02 000001 ff"      // PONG, dropped
+      "02 000001 ff"      // PONG ff
       "01 000000"         // PING without payload
       "00 000000"         // message without payload
+      "02 000000"         // PONG without payload
       "00 000002 5b5d");  // message "[]"
   const Outcome result = run_at_every_split(json_options(), script);
-  EXPECT_EQ(result.events,
-            (std::vector<std::string>{"opened", "message 616263", "message ", "message 5b5d"}));
+  EXPECT_EQ(result.events, (std::vector<std::string>{"opened", "message 616263", "pong ff",
+                                                     "message ", "pong ", "message 5b5d"}));
   EXPECT_EQ(result.output,
             "02000002cafe"  // PONG cafe
             "02000000");    // PONG without payload
@@ -284,13 +287,56 @@ TEST(RawSocketFraming, KeepsAPongWholeWhenAMessageIsSentWhileItsPingArrives) {
                           "02 000004 deadbeef"));  // then the PONG
 }
 
-TEST(RawSocketFraming, DropsAPong) {
+TEST(RawSocketFraming, ReportsAPongWithItsPayloadAndSendsNothing) {
   RawSocketFraming framing(json_options());
   open(framing);
-  const std::vector<std::uint8_t> pong = bytes("02 000003 010203");
+  const std::vector<std::uint8_t> pong = bytes("02 000008 0000000000000001");
   EXPECT_TRUE(framing.feed(pong.data(), pong.size()));
+  auto event = framing.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->kind, FramingEvent::Kind::pong);
+  EXPECT_EQ(event->payload, bytes("0000000000000001"));
   EXPECT_FALSE(framing.next_event());
   EXPECT_FALSE(framing.want_write());
+}
+
+TEST(RawSocketFraming, FramesAPingForTheRouter) {
+  RawSocketFraming framing(json_options());
+  open(framing);
+  const std::vector<std::uint8_t> payload = bytes("0000000000000007");
+  ASSERT_TRUE(framing.send_ping(payload.data(), payload.size()));
+  ASSERT_TRUE(framing.send_ping(nullptr, 0));
+  EXPECT_FALSE(framing.next_event());
+  std::vector<std::uint8_t> output;
+  EXPECT_TRUE(framing.take_output(output));
+  EXPECT_EQ(output, bytes("01 000008 0000000000000007"  // PING, 8 octets
+                          "01 000000"));                // PING, empty
+}
+
+TEST(RawSocketFraming, RefusesAPingWhenNotOpenOrOverTheRoutersLimit) {
+  const std::vector<std::uint8_t> payload(513, 0x55);
+  RawSocketFraming framing(json_options());
+  framing.start();
+  std::vector<std::uint8_t> handshake;
+  ASSERT_TRUE(framing.take_output(handshake));
+  const Status early = framing.send_ping(payload.data(), 8);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, transport_errc::not_open);
+
+  const std::vector<std::uint8_t> reply = bytes("7f 01 0000");  // the router takes 512 octets
+  ASSERT_TRUE(framing.feed(reply.data(), reply.size()));
+  const Status too_large = framing.send_ping(payload.data(), payload.size());
+  ASSERT_FALSE(too_large);
+  EXPECT_EQ(too_large.error().code, transport_errc::message_too_large);
+  EXPECT_EQ(too_large.error().message,
+            "ping of 513 octets exceeds the router's limit of 512 octets");
+  EXPECT_FALSE(framing.want_write());
+  EXPECT_TRUE(framing.send_ping(payload.data(), 512));
+
+  framing.close(1000, "");
+  const Status late = framing.send_ping(payload.data(), 8);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, transport_errc::not_open);
 }
 
 TEST(RawSocketFraming, FramesAMessageForTheRouter) {
@@ -401,7 +447,8 @@ TEST(RawSocketFraming, RefusesTheExtraLengthBitWithOtherLengthBits) {
 }
 
 TEST(RawSocketFraming, RefusesAFrameOverTheAnnouncedLimitFromItsPrefix) {
-  for (const char* prefix : {"00 000201", "01 000201", "00 ffffff"}) {  // message, PING, 2^24-1
+  // message, PING, PONG, 2^24-1
+  for (const char* prefix : {"00 000201", "01 000201", "02 000201", "00 ffffff"}) {
     SCOPED_TRACE(prefix);
     RawSocketFraming framing(json_options(512));
     open(framing);

@@ -86,6 +86,8 @@ std::string describe(const FramingEvent& event) {
       return "message " + hex_of(event.payload);
     case FramingEvent::Kind::closed:
       return "closed " + std::to_string(event.code) + " " + event.reason;
+    case FramingEvent::Kind::pong:
+      return "pong " + hex_of(event.payload);
   }
   return "?";
 }
@@ -196,18 +198,21 @@ TEST(WebSocketFraming, BinarySessionAtEverySplit) {
     long_payload[i] = static_cast<std::uint8_t>(i);
   const auto input = concat({
       bytes(accepting_response("wamp.2.cbor")),
-      from_hex("82 03 830102"),  // binary, one frame
-      from_hex("82 7e 012c"),    // binary, 300 octets in the 16-bit length form
+      from_hex("82 03 830102"),            // binary, one frame
+      from_hex("8a 08 0000000000000001"),  // PONG 1
+      from_hex("82 7e 012c"),              // binary, 300 octets in the 16-bit length form
       long_payload,
       from_hex("02 01 83"),    // binary 83 not FIN
       from_hex("89 00"),       // empty PING
+      from_hex("8a 00"),       // empty PONG
       from_hex("00 01 04"),    // continuation 04 not FIN
       from_hex("80 02 0506"),  // continuation 05 06 FIN
       from_hex("88 00"),       // close without status
   });
   Transcript expected;
-  expected.events = {"opened", "message 830102", "message " + hex_of(long_payload),
-                     "message 83040506", "closed 1005 "};
+  expected.events = {
+      "opened", "message 830102",   "pong 0000000000000001", "message " + hex_of(long_payload),
+      "pong ",  "message 83040506", "closed 1005 "};
   expected.output_hex = hex_of(bytes(kRequest)) + without_spaces(
                                                       "8a80 37fa213d"    // empty PONG
                                                       "8880 37fa213d");  // our empty close
@@ -311,6 +316,56 @@ TEST(WebSocketFraming, SendsMaskedBinaryFramesInEachLengthForm) {
     EXPECT_EQ(unmask(frame, header_size), message) << size;
   }
   EXPECT_EQ(mask_calls, 4);
+}
+
+TEST(WebSocketFraming, SendsMaskedPings) {
+  OpenEngine open("wamp.2.cbor");
+  const auto hello = bytes("Hello");
+  ASSERT_TRUE(open.engine.send_ping(hello.data(), hello.size()).ok());
+  ASSERT_TRUE(open.engine.send_ping(nullptr, 0).ok());
+  EXPECT_FALSE(open.engine.next_event().has_value());
+  // RFC 6455, section 5.7: the ping of "Hello", masked as a client must, then an empty one.
+  EXPECT_EQ(open.output_hex(), without_spaces("8985 37fa213d 7f9f4d5158"
+                                              "8980 37fa213d"));
+
+  // A control frame carries at most 125 octets.
+  const std::vector<std::uint8_t> payload(126, 0x55);
+  const Status too_large = open.engine.send_ping(payload.data(), payload.size());
+  ASSERT_FALSE(too_large.ok());
+  EXPECT_EQ(too_large.error().code, transport_errc::message_too_large);
+  EXPECT_EQ(too_large.error().message,
+            "WebSocket: a ping of 126 octets exceeds the limit of 125 octets of a control frame");
+  EXPECT_FALSE(open.engine.want_write());
+  ASSERT_TRUE(open.engine.send_ping(payload.data(), 125).ok());
+  EXPECT_EQ(open.output_hex().substr(0, 4), "89fd");
+}
+
+TEST(WebSocketFraming, PingBeforeOpenAndAfterCloseFails) {
+  const std::uint8_t payload[] = {1, 2};
+  WebSocketFraming engine(test_options());
+  engine.start();
+  Status status = engine.send_ping(payload, sizeof payload);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, transport_errc::not_open);
+
+  OpenEngine closed_by_us("wamp.2.json");
+  closed_by_us.engine.close(1000, "");
+  closed_by_us.output_hex();
+  status = closed_by_us.engine.send_ping(payload, sizeof payload);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, transport_errc::not_open);
+  EXPECT_FALSE(closed_by_us.engine.want_write());
+}
+
+TEST(WebSocketFraming, PongsAfterOurCloseAreDropped) {
+  OpenEngine open("wamp.2.json");
+  open.engine.close(1000, "");
+  open.output_hex();
+  ASSERT_TRUE(open.feed_hex("8a 02 0102  88 02 03e8").ok());
+  auto event = open.engine.next_event();
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(describe(*event), "closed 1000 ");
+  EXPECT_FALSE(open.engine.next_event().has_value());
 }
 
 TEST(WebSocketFraming, SendBeforeOpenAndAfterCloseFails) {

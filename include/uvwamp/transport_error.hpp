@@ -22,6 +22,7 @@ enum class transport_errc {
   write_queue_full,       // the bounded write queue has no room
   timed_out,              // an operation did not finish in its time limit
   serializer_refused,     // the router does not speak the serializer asked for (RawSocket)
+  keepalive_timeout,      // the router did not answer a keepalive ping in time
 };
 
 const std::error_category& transport_category() noexcept;

@@ -8,11 +8,13 @@
 //   on read:  Status s = framing.feed(data, size);   // a failed Status is fatal: drop the link
 //             while (auto event = framing.next_event()) handle(*event);
 //             write(framing.take_output());          // e.g. a PONG the input asked for
+//   to probe the peer: framing.send_ping(payload, size); write(framing.take_output());
+//             its answer comes out as a `pong` event with the same payload
 //
 // Events come out in the order the input produced them; none is produced from inside feed(),
-// send_message() or close(), so handling an event may call back into the engine. After an error
-// from feed() the engine produces nothing more; after a `closed` event it is finished and the
-// connection should be closed once take_output() is empty.
+// send_message(), send_ping() or close(), so handling an event may call back into the engine.
+// After an error from feed() the engine produces nothing more; after a `closed` event it is
+// finished and the connection should be closed once take_output() is empty.
 #pragma once
 
 #include <uvwamp/result.hpp>
@@ -31,6 +33,7 @@ struct FramingEvent {
     opened,   // the handshake completed; messages may flow both ways
     message,  // one whole serialized WAMP message in `payload`
     closed,   // the peer closed (WebSocket close frame; `code` and `reason` carry its status)
+    pong,     // the peer answered a ping, or sent an unasked PONG: `payload` is what it carries
   };
   Kind kind;
   std::vector<std::uint8_t> payload;
@@ -53,6 +56,12 @@ class Framing {
   // Frames one serialized message. Fails with not_open before `opened` or after close(), and
   // with message_too_large over the peer's limit; a failed send changes nothing.
   virtual Status send_message(const std::uint8_t* data, std::size_t size) = 0;
+
+  // Frames a ping carrying `data` (a RawSocket PING, a WebSocket ping control frame); the peer
+  // echoes the payload in its PONG, which comes out as a `pong` event. Fails like send_message(),
+  // with message_too_large over what a ping may carry (125 octets for WebSocket, the router's
+  // limit for RawSocket); a failed ping changes nothing.
+  virtual Status send_ping(const std::uint8_t* data, std::size_t size) = 0;
 
   // Starts a clean close (a WebSocket close frame; nothing for RawSocket, whose close is the
   // transport's).

@@ -101,9 +101,7 @@ Status RawSocketFraming::feed(const std::uint8_t* data, std::size_t size) {
     const std::size_t available = size - used;
     if (in_payload_) {
       const std::size_t take = std::min(available, payload_remaining_);
-      if (frame_type_ != FrameType::pong) {
-        payload_.insert(payload_.end(), data + used, data + used + take);
-      }
+      payload_.insert(payload_.end(), data + used, data + used + take);
       used += take;
       payload_remaining_ -= take;
       if (payload_remaining_ == 0) finish_frame();
@@ -179,11 +177,11 @@ Status RawSocketFraming::begin_frame() {
   }
   frame_type_ = static_cast<FrameType>(type);
   payload_remaining_ = length;
-  if (frame_type_ == FrameType::message) {
-    payload_.reserve(length);
-  } else if (frame_type_ == FrameType::ping) {
+  if (frame_type_ == FrameType::ping) {
     payload_.reserve(header_.size() + length);
     append_prefix(payload_, kPongType, length);
+  } else {
+    payload_.reserve(length);
   }
   in_payload_ = true;
   if (length == 0) finish_frame();
@@ -200,6 +198,7 @@ void RawSocketFraming::finish_frame() {
       append(output_, std::move(payload_));
       break;
     case FrameType::pong:
+      events_.push_back(make_event(FramingEvent::Kind::pong, std::exchange(payload_, {})));
       break;
   }
 }
@@ -219,6 +218,14 @@ std::optional<FramingEvent> RawSocketFraming::next_event() {
 }
 
 Status RawSocketFraming::send_message(const std::uint8_t* data, std::size_t size) {
+  return send_frame(FrameType::message, data, size);
+}
+
+Status RawSocketFraming::send_ping(const std::uint8_t* data, std::size_t size) {
+  return send_frame(FrameType::ping, data, size);
+}
+
+Status RawSocketFraming::send_frame(FrameType type, const std::uint8_t* data, std::size_t size) {
   switch (state_) {
     case State::awaiting_reply:
       return Error{make_error_code(transport_errc::not_open),
@@ -234,10 +241,11 @@ Status RawSocketFraming::send_message(const std::uint8_t* data, std::size_t size
   }
   if (size > send_limit_) {
     return Error{make_error_code(transport_errc::message_too_large),
-                 "message of " + std::to_string(size) + " octets exceeds the router's limit of " +
+                 std::string(type == FrameType::ping ? "ping" : "message") + " of " +
+                     std::to_string(size) + " octets exceeds the router's limit of " +
                      std::to_string(send_limit_) + " octets"};
   }
-  append_prefix(output_, static_cast<std::uint8_t>(FrameType::message), size);
+  append_prefix(output_, static_cast<std::uint8_t>(type), size);
   if (size > 0) output_.insert(output_.end(), data, data + size);
   return {};
 }

@@ -13,7 +13,9 @@
 //   an accepted frame is reserved at once, so memory per connection is bounded by that limit.
 // - A PING is answered at once by a PONG that echoes its payload, even after an error later in
 //   the same input; the PONG is not held to the router's limit, which governs messages.
-// - PONGs are read and dropped: the engine sends no PINGs of its own.
+// - A PONG gives a `pong` event with its payload, whether or not it answers a PING of ours:
+//   matching it is the connection's business. A PING we send is held to the router's limit,
+//   like a message.
 // - After close() the link is going down: input is ignored, nothing more is queued, and the
 //   bytes queued before close() stay in take_output().
 // - Events queued before a failure stay queued (so any split of the input gives the same
@@ -49,6 +51,7 @@ class RawSocketFraming final : public Framing {
   Status feed(const std::uint8_t* data, std::size_t size) override;
   std::optional<FramingEvent> next_event() override;
   Status send_message(const std::uint8_t* data, std::size_t size) override;
+  Status send_ping(const std::uint8_t* data, std::size_t size) override;
   // RawSocket has no close frame: `code` and `reason` are not sent anywhere.
   void close(std::uint16_t code, const std::string& reason) override;
   bool take_output(std::vector<std::uint8_t>& out) override;
@@ -62,6 +65,7 @@ class RawSocketFraming final : public Framing {
   Status begin_frame();
   void finish_frame();
   Status fail(transport_errc code, std::string message);
+  Status send_frame(FrameType type, const std::uint8_t* data, std::size_t size);
 
   const std::uint8_t serializer_id_;
   const std::uint8_t receive_length_exponent_;  // the client's limit is 2^(9 + this)

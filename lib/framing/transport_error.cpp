@@ -40,6 +40,8 @@ class TransportCategory final : public std::error_category {
         return "operation timed out";
       case transport_errc::serializer_refused:
         return "the router does not speak the serializer asked for";
+      case transport_errc::keepalive_timeout:
+        return "the router did not answer a ping in time";
     }
     return "unknown transport error";
   }

@@ -13,8 +13,10 @@
 namespace uvwamp {
 namespace {
 
-// A close frame's payload is at most 125 octets, two of which carry the status code.
-constexpr std::size_t kMaxCloseReason = 123;
+// A control frame's payload is at most 125 octets (RFC 6455, section 5.5); in a close frame two
+// of them carry the status code.
+constexpr std::size_t kMaxControlPayload = 125;
+constexpr std::size_t kMaxCloseReason = kMaxControlPayload - 2;
 constexpr std::uint16_t kNoStatusReceived = 1005;
 
 UpgradeRequest make_request(const WebSocketOptions& options) {
@@ -308,8 +310,15 @@ void WebSocketFraming::on_message(const wslay_event_on_msg_recv_arg& message) {
         wslay_event_shutdown_read(context_.get());
       }
       return;
+    case WSLAY_PONG: {
+      if (state_ == State::closing) return;
+      FramingEvent event = make_event(FramingEvent::Kind::pong);
+      if (size > 0) event.payload.assign(payload, payload + size);
+      events_.push_back(std::move(event));
+      return;
+    }
     default:
-      return;  // a PONG: we send no PINGs, so there is nothing to match it with
+      return;
   }
 }
 
@@ -321,9 +330,24 @@ std::optional<FramingEvent> WebSocketFraming::next_event() {
 }
 
 Status WebSocketFraming::send_message(const std::uint8_t* data, std::size_t size) {
+  if (Status open = check_open(); !open) return open;
+  return queue_and_flush(text_ ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, data, size);
+}
+
+Status WebSocketFraming::send_ping(const std::uint8_t* data, std::size_t size) {
+  if (Status open = check_open(); !open) return open;
+  // wslay would refuse it too, without saying why.
+  if (size > kMaxControlPayload)
+    return Error{transport_errc::message_too_large,
+                 "WebSocket: a ping of " + std::to_string(size) +
+                     " octets exceeds the limit of 125 octets of a control frame"};
+  return queue_and_flush(WSLAY_PING, data, size);
+}
+
+Status WebSocketFraming::check_open() const {
   switch (state_) {
     case State::open:
-      break;
+      return {};
     case State::idle:
     case State::upgrading:
       return Error{transport_errc::not_open, "WebSocket: not open yet (the upgrade is not done)"};
@@ -331,10 +355,15 @@ Status WebSocketFraming::send_message(const std::uint8_t* data, std::size_t size
     case State::closed:
       return Error{transport_errc::not_open, "WebSocket: closed"};
     case State::failed:
-      return Error{transport_errc::not_open, "WebSocket: failed: " + failure_->message};
+      break;
   }
+  return Error{transport_errc::not_open, "WebSocket: failed: " + failure_->message};
+}
+
+Status WebSocketFraming::queue_and_flush(std::uint8_t opcode, const std::uint8_t* data,
+                                         std::size_t size) {
   wslay_event_msg message{};
-  message.opcode = text_ ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME;
+  message.opcode = opcode;
   message.msg = data;
   message.msg_length = size;
   if (const int queued = wslay_event_queue_msg(context_.get(), &message); queued != 0)

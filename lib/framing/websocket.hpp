@@ -20,6 +20,8 @@
 //   reasons for UTF-8 as they arrive; close frames reach it whole (see CloseFrameGate).
 // - A PING is answered at once, so the PONG goes out even when a close frame follows it in the
 //   same read (RFC 6455, section 5.5.2; wslay would drop a PONG still queued then).
+// - A PONG gives a `pong` event with its payload, whether or not it answers a ping of ours
+//   (RFC 6455 allows unasked ones), except after close(), when data messages are ignored too.
 // - A close frame from the router gives a `closed` event with its status (1005 when it carries
 //   none) and reason; wslay queues our echo of it. After that the engine is finished and ignores
 //   input.
@@ -126,6 +128,8 @@ class WebSocketFraming final : public Framing {
   std::optional<FramingEvent> next_event() override;
   // Sends one text or binary message, as the subprotocol asks.
   Status send_message(const std::uint8_t* data, std::size_t size) override;
+  // A ping frame carries at most 125 octets.
+  Status send_ping(const std::uint8_t* data, std::size_t size) override;
   void close(std::uint16_t code, const std::string& reason) override;
   bool take_output(std::vector<std::uint8_t>& out) override;
   bool want_write() const noexcept override { return !output_.empty(); }
@@ -143,6 +147,8 @@ class WebSocketFraming final : public Framing {
   Status read_frames(const std::uint8_t* data, std::size_t size);
   Status explain_wslay_failure();
   void on_message(const wslay_event_on_msg_recv_arg& message);
+  Status check_open() const;
+  Status queue_and_flush(std::uint8_t opcode, const std::uint8_t* data, std::size_t size);
   Status flush_wslay();
   Status fail(Error error);
 

@@ -63,6 +63,10 @@ Connection::Connection(uv_loop_t* loop, Listener& listener, ConnectionOptions op
   if (options_.write_queue_limit == 0) {
     throw std::invalid_argument("ConnectionOptions::write_queue_limit is zero");
   }
+  if (options_.keepalive_interval.count() > 0 && options_.keepalive_timeout.count() <= 0) {
+    throw std::invalid_argument(
+        "ConnectionOptions::keepalive_interval is set, but keepalive_timeout is not positive");
+  }
 }
 
 Connection::~Connection() = default;
@@ -194,6 +198,12 @@ Status Connection::send(const Value& message) {
                                            std::string(serializer_->name()) + ": " +
                                            encoded.error().message};
   }
+  const std::size_t limit = options_.max_outgoing_message_size;
+  if (limit > 0 && bytes.size() > limit) {
+    return Error{transport_errc::message_too_large,
+                 "message of " + std::to_string(bytes.size()) + " octets exceeds the limit of " +
+                     std::to_string(limit) + " octets set for outgoing messages"};
+  }
   const Status framed = framing_->send_message(bytes.data(), bytes.size());
   if (!framed) return framed;
   return flush();
@@ -238,6 +248,8 @@ bool Connection::close(std::function<void()> on_closed) {
 
 void Connection::on_stream_data(const std::uint8_t* data, std::size_t size) {
   if (state_ != State::handshaking && state_ != State::open && state_ != State::closing) return;
+  // Any bytes from the router answer the ping that is out, not just its PONG.
+  if (state_ == State::open && awaiting_answer_) on_router_alive();
   Status outcome = framing_->feed(data, size);
   handle_events();
   // What the input asked the framing to send: a PONG, the echo of a close frame, or the close
@@ -298,6 +310,8 @@ void Connection::handle_events() {
           drain_then_finish();
         }
         break;
+      case FramingEvent::Kind::pong:
+        break;  // its bytes already counted as the router's answer, in on_stream_data()
     }
   }
 }
@@ -317,8 +331,49 @@ void Connection::on_opened() {
     }
   }
   state_ = State::open;
+  start_keepalive();
   ConnectCallback on_done = std::move(on_connected_);
   if (on_done) on_done(serializer_);
+}
+
+void Connection::start_keepalive() {
+  const std::uint64_t interval = milliseconds(options_.keepalive_interval);
+  if (interval == 0) return;
+  uv_timer_start(&timer_, on_timer, interval, 0);
+}
+
+// Runs in `open` when a ping is due, or when the router's answer to the latest one is overdue.
+void Connection::on_keepalive_timer() {
+  if (awaiting_answer_) {
+    std::string why = "the router did not answer a ping within " +
+                      std::to_string(milliseconds(options_.keepalive_timeout)) + " ms";
+    if (ping_unwritten_)
+      why += " (the ping could not be written: " + ping_unwritten_->message + ")";
+    lose(Error{transport_errc::keepalive_timeout, std::move(why)});
+    return;
+  }
+  ++pings_;
+  std::uint8_t payload[8];
+  for (std::size_t i = 0; i < sizeof payload; ++i)
+    payload[i] = static_cast<std::uint8_t>(pings_ >> (8 * (sizeof payload - 1 - i)));
+  // Not fatal by itself: a stream that failed reports its end, and a router that reads nothing
+  // we write (so that the write queue is full) sends nothing either, and times out below.
+  Status sent = framing_->send_ping(payload, sizeof payload);
+  if (sent) sent = flush();
+  ping_unwritten_.reset();
+  if (!sent) ping_unwritten_ = sent.error();
+  ping_sent_at_ = uv_now(loop_);
+  awaiting_answer_ = true;
+  uv_timer_start(&timer_, on_timer, milliseconds(options_.keepalive_timeout), 0);
+}
+
+// Something came from the router while a ping was out: it is alive. The next ping is due an
+// interval after the previous one went out, or now when that time has passed.
+void Connection::on_router_alive() {
+  awaiting_answer_ = false;
+  const std::uint64_t next_ping = ping_sent_at_ + milliseconds(options_.keepalive_interval);
+  const std::uint64_t now = uv_now(loop_);
+  uv_timer_start(&timer_, on_timer, next_ping > now ? next_ping - now : 0, 0);
 }
 
 void Connection::on_message_frame(const std::vector<std::uint8_t>& payload) {
@@ -389,6 +444,7 @@ void Connection::on_stream_closed() {
 }
 
 void Connection::lose(Error why) {
+  uv_timer_stop(&timer_);  // keepalive ends with the open connection
   state_ = State::lost;
   listener_.on_connection_lost(why);
 }
@@ -436,6 +492,9 @@ void Connection::on_timer(uv_timer_t* timer) {
                 "the router sent no complete " + std::string(protocol_name(self->endpoint_)) +
                     " handshake reply within " +
                     std::to_string(milliseconds(self->options_.handshake_timeout)) + " ms"});
+      break;
+    case State::open:
+      self->on_keepalive_timer();
       break;
     case State::closing:  // the router's close frame did not come in time
     case State::draining:

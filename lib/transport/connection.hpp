@@ -75,9 +75,28 @@ struct ConnectionOptions {
   // power of two from 512 bytes to 16 MiB, so it announces the smallest one not below this
   // (16 MiB for anything larger) and holds the router to that. Default 16 MiB.
   std::size_t max_message_size = std::size_t{16} << 20;
+  // The longest message send() passes to the router; a longer one fails with message_too_large
+  // and the connection goes on. RawSocket routers announce their own limit, which applies as
+  // well; a WebSocket router cannot say, and typically ends the connection (status 1009) on a
+  // message over the limit it was configured with: set this to that limit to refuse such a
+  // message before it goes out. Zero for none. Default none.
+  std::size_t max_outgoing_message_size = 0;
   // The most bytes that may wait to be written; a send() that would go over it fails with
   // write_queue_full. Default 16 MiB.
   std::size_t write_queue_limit = std::size_t{16} << 20;
+  // Dead-router detection while the connection is open: a ping every keepalive_interval (a
+  // RawSocket PING, a WebSocket ping frame), whose payload is its number (8 octets, big-endian,
+  // from 1). Once one is out, anything the router sends counts as its answer: the PONG, or any
+  // other bytes, since a router busy sending may answer late but is alive. When nothing comes
+  // within keepalive_timeout the connection is lost with keepalive_timeout. So a router that
+  // falls silent is found out within keepalive_interval + keepalive_timeout. One ping is out at
+  // a time: the next is due keepalive_interval after the previous one, or at its answer if that
+  // comes later. A ping that cannot be written (the write queue is full) is skipped, but the
+  // wait for the router's answer runs all the same. Zero for none. Default none.
+  std::chrono::milliseconds keepalive_interval{0};
+  // How long the router may take to answer a ping; positive when keepalive_interval is.
+  // Default 10 s.
+  std::chrono::milliseconds keepalive_timeout{10'000};
   // More headers for the WebSocket upgrade request (an Origin, a cookie); they may not repeat
   // the handshake's own headers.
   std::vector<HttpHeader> websocket_headers;
@@ -91,17 +110,19 @@ class Connection final : private Stream::Listener {
     // One message from the router.
     virtual void on_message(Value message) = 0;
     // The open connection ended without close(): the router closed it (connection_closed; for
-    // WebSocket the message quotes its close status and reason), the stream failed, or the
-    // router broke the framing (protocol_violation, message_too_large) or sent a message its
-    // serializer cannot decode (a codec_errc). The owner should close() the connection.
+    // WebSocket the message quotes its close status and reason), the stream failed, the router
+    // broke the framing (protocol_violation, message_too_large) or sent a message its
+    // serializer cannot decode (a codec_errc), or it did not answer a ping in time
+    // (keepalive_timeout). The owner should close() the connection.
     virtual void on_connection_lost(const Error& why) = 0;
   };
 
   // `serializer` is never null.
   using ConnectCallback = std::function<void(Result<const Serializer*> serializer)>;
 
-  // Throws std::invalid_argument for options that break the rules above, or a zero
-  // max_message_size or write_queue_limit.
+  // Throws std::invalid_argument for options that break the rules above, a zero
+  // max_message_size or write_queue_limit, or a keepalive_interval without a positive
+  // keepalive_timeout.
   Connection(uv_loop_t* loop, Listener& listener, ConnectionOptions options = {});
   ~Connection() override;
   Connection(const Connection&) = delete;
@@ -119,7 +140,8 @@ class Connection final : private Stream::Listener {
   // Serializes `message` with the negotiated serializer and queues it for the router. Fails,
   // changing nothing, with not_open unless the connection is open (connected, not lost, not
   // closing), with the serializer's codec_errc when the message cannot be written in it, with
-  // message_too_large over the router's limit (RawSocket), or with write_queue_full.
+  // message_too_large over max_outgoing_message_size or the router's limit (RawSocket), or with
+  // write_queue_full.
   Status send(const Value& message);
 
   // Ends the connection. A connect under way is canceled. An open WebSocket connection sends a
@@ -161,6 +183,9 @@ class Connection final : private Stream::Listener {
   void fail_handshake(Error why);
   void on_stream_closed();
   void lose(Error why);
+  void start_keepalive();
+  void on_keepalive_timer();
+  void on_router_alive();
   void drain_then_finish();
   void finish_close();
   void closed_one();
@@ -185,8 +210,16 @@ class Connection final : private Stream::Listener {
   const Serializer* serializer_ = nullptr;  // the negotiated one, once open
   std::optional<Error> failure_;
 
-  // The handshake timeout, then close()'s bounded waits. It exists from connect() to close().
+  // The handshake timeout, keepalive while open, then close()'s bounded waits. It exists from
+  // connect() to close(); on_timer() tells what it was for by `state_`.
   uv_timer_t timer_;
+  // Keepalive: the number of the latest ping, when it went out, and whether the router has sent
+  // nothing since (then `timer_` runs to its deadline, otherwise to the next ping). When the
+  // ping could not be written, why.
+  std::uint64_t pings_ = 0;
+  std::uint64_t ping_sent_at_ = 0;  // in uv_now() milliseconds
+  bool awaiting_answer_ = false;
+  std::optional<Error> ping_unwritten_;
   std::uint64_t close_deadline_ = 0;  // in uv_now() milliseconds
   int pending_closes_ = 0;
 };
