@@ -105,7 +105,9 @@ enum {
   UVWAMP_EKEY = -18,          /* a signing key could not be loaded; a sentence says why */
   UVWAMP_ECANCELED = -19,     /* the call was canceled (uvwamp_client_cancel), here, at the
                                  router or at the callee; the URI is wamp.error.canceled */
-  UVWAMP_ENOTSUP = -20        /* the router does not announce a feature the request needs */
+  UVWAMP_ENOTSUP = -20,       /* the router does not announce a feature the request needs */
+  UVWAMP_ETOOLARGE = -21      /* the request's message is over the router's or the client's
+                                 size limit; nothing was sent, the session goes on */
 };
 
 /* A sentence for the code ("invalid argument"); "unknown error" for a code not listed above.

@@ -145,7 +145,7 @@ TEST_F(SessionTest, JoinThatCannotBeSentFailsLaterAndStaysClosed) {
   const std::pair<Error, client_errc> cases[] = {
       {transport_failure, client_errc::transport_lost},
       {queue_full_failure, client_errc::invalid_argument},
-      {too_large_failure, client_errc::invalid_argument},
+      {too_large_failure, client_errc::payload_size_exceeded},
       {codec_failure, client_errc::invalid_argument},
   };
   for (const auto& [failure, code] : cases) {
@@ -409,8 +409,8 @@ TEST_F(SessionTest, CallRefusedBeforeItIsSent) {
   expect_failed(called.got[1], client_errc::invalid_argument, "wamp.error.invalid_uri", "com..p");
   expect_failed(called.got[2], client_errc::transport_lost, "uvwamp.error.transport_lost",
                 transport_failure.message);
-  expect_failed(called.got[3], client_errc::invalid_argument, "uvwamp.error.invalid_argument",
-                too_large_failure.message);
+  expect_failed(called.got[3], client_errc::payload_size_exceeded,
+                "wamp.error.payload_size_exceeded", too_large_failure.message);
   expect_failed(called.got[4], client_errc::invalid_argument, "uvwamp.error.invalid_argument",
                 codec_failure.message);
   expect_failed(called.got[5], client_errc::invalid_argument, "uvwamp.error.invalid_argument",

@@ -48,6 +48,7 @@
 
 #include <uvwamp/auth.hpp>
 #include <uvwamp/pubsub.hpp>
+#include <uvwamp/reconnect.hpp>
 #include <uvwamp/result.hpp>
 #include <uvwamp/rpc.hpp>
 #include <uvwamp/serializer.hpp>
@@ -93,10 +94,23 @@ struct ClientOptions {
   // without a word (its host powered off, a cable cut) ends the session even while nothing is
   // sent. Whole seconds; zero turns it off. Default 60 s.
   std::chrono::seconds tcp_keepalive{60};
+  // Keepalive: a WebSocket ping, or a RawSocket PING, every `keepalive_interval` while the
+  // connection is open; a router that sends nothing back (a pong or anything else) within
+  // `keepalive_timeout` is taken for dead: the connection is closed as lost (the reconnect
+  // policy applies), so a hung router is noticed within interval + timeout. Zero interval turns
+  // it off. Default 30 s and 10 s.
+  std::chrono::milliseconds keepalive_interval{30'000};
+  std::chrono::milliseconds keepalive_timeout{10'000};
   // How long leave() waits for the router's GOODBYE before closing anyway.
   std::chrono::milliseconds goodbye_timeout{5'000};
   // The longest message accepted from the router. Default 16 MiB.
   std::size_t max_message_size = std::size_t{16} << 20;
+  // The longest message sent: a request whose message is longer fails with
+  // client_errc::payload_size_exceeded, naming both sizes, and nothing is sent; the session goes
+  // on. A RawSocket router announces its own limit, which applies as well; a WebSocket router's
+  // is not known, hence this one. Zero for no limit of the client's own. Default 16 MiB, which
+  // Crossbar and nexus accept by default.
+  std::size_t max_outgoing_message_size = std::size_t{16} << 20;
   // Who the client says it is and how it proves it (auth.hpp). Default: nothing offered.
   AuthOptions auth;
   // The timeout of every call whose CallOptions::timeout is nullopt; zero for none (the
@@ -108,6 +122,9 @@ struct ClientOptions {
   // or subscription the router makes after all is dropped at once). Zero for no limit.
   // Default 10 s.
   std::chrono::milliseconds request_timeout{10'000};
+  // Reconnecting after the router went away, and restoring registrations and subscriptions
+  // (reconnect.hpp, docs/resilience.md). Off by default.
+  ReconnectOptions reconnect;
   // Given what a handler threw, on the loop's thread; the client has caught it and goes on.
   // Unset, uvwamp writes one line about it to stderr.
   std::function<void(std::exception_ptr)> on_handler_exception;

@@ -26,8 +26,8 @@ enum class client_errc {
   protocol_violation,     // wamp.error.protocol_violation: the router broke the protocol
   invalid_argument,       // wamp.error.invalid_uri or uvwamp.error.invalid_argument: the request
                           // cannot be sent as given (a bad URI, a payload the serializer cannot
-                          // write, a message over the size limit or with no room
-                          // left in the write queue, a stale handle)
+                          // write, no room left in the write queue, a stale
+                          // handle)
   connect_failed,         // uvwamp.error.connect_failed: no URL could be connected to
   timed_out,              // uvwamp.error.timeout: the router did not answer in time; for a call,
                           // wamp.error.timeout: its timeout passed (here, at the router or at
@@ -39,6 +39,9 @@ enum class client_errc {
                           // at the router or at the callee
   not_supported,          // wamp.error.feature_not_supported: the router does not announce a
                           // feature the request needs
+  payload_size_exceeded,  // wamp.error.payload_size_exceeded: the request's message is over the
+                          // router's or the client's limit (ClientOptions::
+                          // max_outgoing_message_size); nothing was sent, the session goes on
 };
 
 const std::error_category& client_category() noexcept;

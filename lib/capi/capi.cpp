@@ -213,6 +213,8 @@ int code_of(const std::error_code& code) noexcept {
         return UVWAMP_ECANCELED;
       case client_errc::not_supported:
         return UVWAMP_ENOTSUP;
+      case client_errc::payload_size_exceeded:
+        return UVWAMP_ETOOLARGE;
     }
   }
   if (code == std::errc::not_enough_memory) return UVWAMP_ENOMEM;

@@ -113,6 +113,8 @@ const char* uvwamp_strerror(int code) {
       return "the call was canceled";
     case UVWAMP_ENOTSUP:
       return "the router does not support what the request needs";
+    case UVWAMP_ETOOLARGE:
+      return "the message is over the size limit";
     default:
       return "unknown error";
   }

@@ -15,11 +15,14 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "client/backoff.hpp"
 #include "client/pooled_invocations.hpp"
 #include "session/session.hpp"
 #include "transport/connection.hpp"
@@ -51,10 +54,12 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   }
   bool is_joined() const noexcept { return session_.state() == Session::State::established; }
 
-  // Runs `request` against the session while the client lives; afterwards completes it with
-  // `closed` through `fail`.
+  // Runs `request`, which owns what it sends, against the session and returns what it
+  // returned. While the client reconnects the request waits for the rejoin (kept until then, and
+  // a default-made value returned) or fails at once, as ReconnectOptions::request_wait says;
+  // once close() ran it fails with `closed`. Failures go through `fail`, on a later turn.
   template <class Request, class Fail>
-  void submit(Request&& request, Fail&& fail);
+  auto submit(Request request, Fail fail) -> std::invoke_result_t<Request&, Session&>;
   // Runs `act` against the session now and returns its outcome; `closed` once close() ran.
   template <class Act>
   WampStatus act_now(Act&& act);
@@ -68,6 +73,7 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
  private:
   enum class Phase {
     idle,           // no connection
+    waiting,        // for the next reconnect attempt (reconnect_timer_)
     connecting,     // trying urls_[url_index_]
     connected,      // the connection is open; the session runs on it
     disconnecting,  // the connection is closing; then idle
@@ -85,10 +91,31 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   std::optional<std::vector<std::uint8_t>> tls_unique() const override;
   void run_blocking(std::function<void()> work, std::function<void()> done) override;
 
+  // An attempt to connect and join: every URL once, from `first_url` on.
+  void start_attempt(std::size_t first_url);
   void try_url();
   void on_connected(Result<const Serializer*> serializer);
   void next_url(const Error& why);
   void open_session();
+  void on_session_joined(WampResult<SessionInfo> joined);
+  // The attempt failed (the connection is closed): the next one, or the end of the cycle.
+  void attempt_failed(const WampError& why);
+  // The established session ended without leave(); `why` says how. The client reconnects when
+  // the policy says so, else the session is over.
+  void session_lost(const WampError& why);
+  bool reconnects_after(const WampError& why) const;
+  void schedule_attempt();
+  void rejoined(SessionInfo session);
+  // No more attempts: the cycle ends with `why`, for join()'s handler or the lost session.
+  void give_up(const WampError& why);
+  // Ends a reconnect cycle under way at once (leave(), close()); `why` fails what waited.
+  void stop_reconnecting(const WampError& why);
+  bool reconnecting() const noexcept { return rejoining_ && !established_; }
+  WampError reconnecting_error() const;
+  // The requests that wait for the rejoin: run them, or fail them with `why`.
+  void release_waiting();
+  void fail_waiting(const WampError& why);
+  void rearm_wait_timer();
   // Closes the connection when it holds uv handles; `then` runs once it is closed, at once when
   // there is nothing to close. Calls made while it closes wait for the same close.
   void close_connection(std::function<void()> then);
@@ -113,6 +140,8 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   static void on_idle(uv_idle_t* idle);
   static void on_goodbye_timer(uv_timer_t* timer);
   static void on_deadline_timer(uv_timer_t* timer);
+  static void on_reconnect_timer(uv_timer_t* timer);
+  static void on_wait_timer(uv_timer_t* timer);
   static void on_handle_closed(uv_handle_t* handle);
   void handle_closed();
 
@@ -131,8 +160,23 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   // its own callback.
   std::vector<std::unique_ptr<Connection>> retired_connections_;
   std::size_t url_index_ = 0;
+  std::size_t urls_tried_ = 0;  // in this attempt
+  std::size_t first_url_ = 0;   // where the next attempt begins
   std::string connect_failures_;
-  JoinHandler on_joined_;
+  JoinHandler on_joined_;  // join()'s, until an attempt joins or the last one failed
+
+  // Reconnecting (ReconnectOptions): the attempts of this cycle so far, and whether the cycle
+  // brings back a lost session (else it retries a first join()).
+  Backoff backoff_;
+  std::mt19937_64 random_;
+  unsigned attempt_ = 0;
+  bool rejoining_ = false;
+  struct WaitingRequest {
+    TimePoint deadline;
+    std::function<void(Session&)> run;
+    std::function<void(const WampError&)> fail;
+  };
+  std::deque<WaitingRequest> waiting_;
   std::string connected_url_;
   const Serializer* serializer_ = nullptr;
   bool established_ = false;  // WELCOME came on the current connection
@@ -146,6 +190,8 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   uv_timer_t goodbye_timer_;
   uv_timer_t deadline_timer_;
   std::optional<TimePoint> armed_deadline_;
+  uv_timer_t reconnect_timer_;
+  uv_timer_t wait_timer_;
   int open_handles_ = 0;
   bool handles_closing_ = false;
   std::shared_ptr<ClientCore> self_;
@@ -169,13 +215,27 @@ ConnectionOptions connection_options(const ClientOptions& options) {
   connection.tcp_keepalive = options.tcp_keepalive;
   connection.handshake_timeout = options.handshake_timeout;
   connection.max_message_size = options.max_message_size;
+  connection.max_outgoing_message_size = options.max_outgoing_message_size;
+  connection.keepalive_interval = options.keepalive_interval;
+  connection.keepalive_timeout = options.keepalive_timeout;
   return connection;
+}
+
+// Reasons a router gives for refusing who the client is: trying again cannot help.
+bool is_authentication_refusal(const WampError& why) {
+  return why.code == client_errc::authentication_failed ||
+         why.uri == "wamp.error.authentication_failed" || why.uri == "wamp.error.not_authorized" ||
+         why.uri == "wamp.error.authorization_failed" || why.uri == "wamp.error.no_auth_method";
 }
 
 }  // namespace
 
 ClientCore::ClientCore(uv_loop_t* loop, ClientOptions options)
-    : loop_(loop), options_(std::move(options)), session_(*this, *this, *this) {
+    : loop_(loop),
+      options_(std::move(options)),
+      session_(*this, *this, *this),
+      backoff_(options_.reconnect),
+      random_(std::random_device{}()) {
   if (loop_ == nullptr) throw std::invalid_argument("uvwamp::Client needs a loop");
   if (options_.urls.empty()) throw std::invalid_argument("ClientOptions::urls names no URL");
   for (const std::string& url : options_.urls) {
@@ -185,31 +245,53 @@ ClientCore::ClientCore(uv_loop_t* loop, ClientOptions options)
   if (options_.realm.empty()) throw std::invalid_argument("ClientOptions::realm is empty");
   // Connection checks the serializers; building one here reports them before join().
   Connection probe(loop_, *this, connection_options(options_));
+  session_.keep_for_restore(options_.reconnect.enabled);
 }
 
 void ClientCore::start() {
   uv_idle_init(loop_, &idle_);
   uv_timer_init(loop_, &goodbye_timer_);
   uv_timer_init(loop_, &deadline_timer_);
+  uv_timer_init(loop_, &reconnect_timer_);
+  uv_timer_init(loop_, &wait_timer_);
   idle_.data = this;
   goodbye_timer_.data = this;
   deadline_timer_.data = this;
+  reconnect_timer_.data = this;
+  wait_timer_.data = this;
   pooled_ = std::make_unique<PooledInvocations>(
       loop_, [this](std::exception_ptr exception) { report(std::move(exception)); });
-  open_handles_ = 4;
+  open_handles_ = 6;
   self_ = shared_from_this();
 }
 
 template <class Request, class Fail>
-void ClientCore::submit(Request&& request, Fail&& fail) {
-  switch (phase_) {
-    case Phase::closing:
-    case Phase::closed:  // only a handler that destroy() runs gets here; defer() runs it at once
-      if (fail) defer([fail = std::forward<Fail>(fail)]() mutable { fail(closed_error()); });
-      return;
-    default:
-      request(session_);
-      rearm_deadline_timer();
+auto ClientCore::submit(Request request, Fail fail) -> std::invoke_result_t<Request&, Session&> {
+  using Outcome = std::invoke_result_t<Request&, Session&>;
+  // Only a handler that destroy() runs gets here once closed; defer() runs it at once.
+  if (phase_ == Phase::closing || phase_ == Phase::closed) {
+    defer([fail = std::move(fail)]() mutable { fail(closed_error()); });
+    return Outcome();
+  }
+  if (reconnecting()) {
+    if (options_.reconnect.request_wait.count() <= 0) {
+      defer([fail = std::move(fail), why = reconnecting_error()]() mutable { fail(why); });
+      return Outcome();
+    }
+    waiting_.push_back(WaitingRequest{
+        now() + options_.reconnect.request_wait,
+        [request = std::move(request)](Session& session) mutable { (void)request(session); },
+        [fail = std::move(fail)](const WampError& why) mutable { fail(why); }});
+    rearm_wait_timer();
+    return Outcome();
+  }
+  if constexpr (std::is_void_v<Outcome>) {
+    request(session_);
+    rearm_deadline_timer();
+  } else {
+    Outcome outcome = request(session_);
+    rearm_deadline_timer();
+    return outcome;
   }
 }
 
@@ -318,15 +400,22 @@ void ClientCore::join(JoinHandler on_joined) {
     submit([](Session&) {}, std::move(on_joined));
     return;
   }
-  if (phase_ != Phase::idle || on_joined_) {
+  if (phase_ != Phase::idle || on_joined_ || rejoining_) {
     defer([on_joined = std::move(on_joined)] {
       on_joined(local_error(client_errc::already_joined,
-                            "join() was called while the client was joining or joined"));
+                            "join() was called while the client was joining, joined or "
+                            "reconnecting"));
     });
     return;
   }
   on_joined_ = std::move(on_joined);
-  url_index_ = 0;
+  attempt_ = 0;
+  start_attempt(0);
+}
+
+void ClientCore::start_attempt(std::size_t first_url) {
+  url_index_ = first_url % options_.urls.size();
+  urls_tried_ = 0;
   connect_failures_.clear();
   phase_ = Phase::connecting;
   try_url();
@@ -367,43 +456,213 @@ void ClientCore::next_url(const Error& why) {
   if (phase_ != Phase::connecting) return;
   if (!connect_failures_.empty()) connect_failures_ += "; ";
   connect_failures_ += options_.urls[url_index_] + ": " + why.message;
-  if (++url_index_ < options_.urls.size()) {
+  if (++urls_tried_ < options_.urls.size()) {
+    url_index_ = (url_index_ + 1) % options_.urls.size();
     try_url();
     return;
   }
   phase_ = Phase::idle;
-  JoinHandler on_joined = std::move(on_joined_);
-  on_joined_ = nullptr;
-  guarded([&] {
-    on_joined(local_error(client_errc::connect_failed, "could not connect: " + connect_failures_));
-  });
+  attempt_failed(
+      local_error(client_errc::connect_failed, "could not connect: " + connect_failures_));
 }
 
 void ClientCore::open_session() {
   established_ = false;
-  JoinHandler on_joined = std::move(on_joined_);
-  on_joined_ = nullptr;
-  auto on_session = [this,
-                     on_joined = std::move(on_joined)](WampResult<SessionInfo> joined) mutable {
-    if (!joined) {
-      // The connection goes first, so that join() works from the handler.
-      disconnect([on_joined = std::move(on_joined), joined = std::move(joined)] {
-        on_joined(std::move(joined));
-      });
-      return;
-    }
-    established_ = true;
-    joined.value().url = connected_url_;
-    joined.value().serializer = serializer_;
-    on_joined(std::move(joined));
-  };
-  session_.join(options_.realm, options_.auth, {}, std::move(on_session), options_.join_timeout);
+  session_.join(
+      options_.realm, options_.auth, {},
+      [this](WampResult<SessionInfo> joined) { on_session_joined(std::move(joined)); },
+      options_.join_timeout);
   rearm_deadline_timer();
 }
 
+void ClientCore::on_session_joined(WampResult<SessionInfo> joined) {
+  if (!joined) {
+    // The connection goes first, so that join() works from the handler.
+    disconnect([this, why = joined.error()] { attempt_failed(why); });
+    return;
+  }
+  established_ = true;
+  first_url_ = url_index_ + 1;
+  joined.value().url = connected_url_;
+  joined.value().serializer = serializer_;
+  attempt_ = 0;
+  if (rejoining_) return rejoined(std::move(joined.value()));
+  JoinHandler on_joined = std::exchange(on_joined_, nullptr);
+  on_joined(std::move(joined));
+}
+
+void ClientCore::attempt_failed(const WampError& why) {
+  // close() or leave() ended the cycle meanwhile.
+  if (phase_ != Phase::idle || (!rejoining_ && !on_joined_)) return;
+  const ReconnectOptions& policy = options_.reconnect;
+  const bool retries = policy.enabled && (rejoining_ || policy.retry_first_join);
+  const bool attempts_left = policy.max_attempts == 0 || attempt_ < policy.max_attempts;
+  if (retries && attempts_left && !is_authentication_refusal(why)) return schedule_attempt();
+  give_up(why);
+}
+
+bool ClientCore::reconnects_after(const WampError& why) const {
+  const ReconnectOptions& policy = options_.reconnect;
+  if (!policy.enabled) return false;
+  if (why.code == client_errc::transport_lost) return true;
+  return std::find(policy.retry_reasons.begin(), policy.retry_reasons.end(), why.uri) !=
+         policy.retry_reasons.end();
+}
+
+void ClientCore::session_lost(const WampError& why) {
+  if (!reconnects_after(why)) {
+    session_.forget_kept();
+    after_disconnect_.push_back([this, why] {
+      if (on_session_ended_) on_session_ended_(why);
+    });
+    return;
+  }
+  rejoining_ = true;
+  attempt_ = 0;
+  after_disconnect_.push_back([this, why] {
+    if (!rejoining_ || phase_ != Phase::idle) return;  // close() or leave() came first
+    if (options_.reconnect.on_disconnected) options_.reconnect.on_disconnected(why);
+    if (rejoining_ && phase_ == Phase::idle) schedule_attempt();
+  });
+}
+
+void ClientCore::schedule_attempt() {
+  ++attempt_;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const std::chrono::milliseconds delay = backoff_.delay(attempt_, unit(random_));
+  phase_ = Phase::waiting;
+  uv_timer_start(&reconnect_timer_, on_reconnect_timer, milliseconds(delay), 0);
+  if (options_.reconnect.on_reconnecting) {
+    guarded([&] { options_.reconnect.on_reconnecting(attempt_, delay); });
+  }
+}
+
+void ClientCore::on_reconnect_timer(uv_timer_t* timer) {
+  auto* core = static_cast<ClientCore*>(timer->data);
+  auto keep = core->shared_from_this();
+  if (core->phase_ != Phase::waiting) return;
+  core->start_attempt(core->first_url_);
+}
+
+void ClientCore::rejoined(SessionInfo session) {
+  rejoining_ = false;
+  session_.restore([this, session = std::move(session)](WampResult<RestoreReport> restored) {
+    // Lost again while restoring: that loss leads on, and what was not restored is kept.
+    if (!restored) return;
+    const ReconnectOptions& policy = options_.reconnect;
+    for (const RestoreFailure& failure : restored.value().failed) {
+      if (policy.on_restore_failed) guarded([&] { policy.on_restore_failed(failure); });
+    }
+    if (policy.on_rejoined) policy.on_rejoined(session, restored.value());
+  });
+  release_waiting();
+}
+
+void ClientCore::give_up(const WampError& why) {
+  const bool retried = attempt_ > 0;
+  attempt_ = 0;
+  if (retried && options_.reconnect.on_given_up) {
+    guarded([&] { options_.reconnect.on_given_up(why); });
+  }
+  if (rejoining_) {
+    rejoining_ = false;
+    session_.forget_kept();
+    fail_waiting(why);
+    if (on_session_ended_) guarded([&] { on_session_ended_(why); });
+    return;
+  }
+  JoinHandler on_joined = std::exchange(on_joined_, nullptr);
+  if (on_joined) guarded([&] { on_joined(why); });
+}
+
+void ClientCore::stop_reconnecting(const WampError& why) {
+  if (!rejoining_) return;
+  rejoining_ = false;
+  attempt_ = 0;
+  uv_timer_stop(&reconnect_timer_);
+  session_.forget_kept();
+  fail_waiting(why);
+  switch (phase_) {
+    case Phase::waiting:
+      phase_ = Phase::idle;
+      return;
+    case Phase::connecting:
+      phase_ = Phase::disconnecting;
+      close_connection([this] { on_disconnected(); });
+      return;
+    case Phase::connected:
+      session_.end(why);
+      disconnect(nullptr);
+      return;
+    default:
+      return;
+  }
+}
+
+WampError ClientCore::reconnecting_error() const {
+  return local_error(client_errc::not_joined,
+                     "no session is established: the client is reconnecting (attempt " +
+                         std::to_string(attempt_) + ")");
+}
+
+void ClientCore::release_waiting() {
+  std::deque<WaitingRequest> waiting = std::move(waiting_);
+  waiting_.clear();
+  uv_timer_stop(&wait_timer_);
+  for (WaitingRequest& request : waiting) {
+    guarded([&] { request.run(session_); });
+  }
+  rearm_deadline_timer();
+}
+
+void ClientCore::fail_waiting(const WampError& why) {
+  std::deque<WaitingRequest> waiting = std::move(waiting_);
+  waiting_.clear();
+  if (!handles_closing_) uv_timer_stop(&wait_timer_);
+  for (WaitingRequest& request : waiting) {
+    defer([fail = std::move(request.fail), why] { fail(why); });
+  }
+}
+
+void ClientCore::rearm_wait_timer() {
+  if (waiting_.empty() || handles_closing_) return;
+  const auto delay =
+      std::chrono::ceil<std::chrono::milliseconds>(waiting_.front().deadline - now()).count();
+  uv_timer_start(&wait_timer_, on_wait_timer, delay > 0 ? static_cast<std::uint64_t>(delay) : 0, 0);
+}
+
+void ClientCore::on_wait_timer(uv_timer_t* timer) {
+  auto* core = static_cast<ClientCore*>(timer->data);
+  auto keep = core->shared_from_this();
+  // Every request waits as long, so the earliest deadlines are at the front.
+  const TimePoint now = core->now();
+  while (!core->waiting_.empty() && core->waiting_.front().deadline <= now) {
+    WaitingRequest due = std::move(core->waiting_.front());
+    core->waiting_.pop_front();
+    core->defer(
+        [fail = std::move(due.fail),
+         why = local_error(client_errc::timed_out,
+                           "the client did not rejoin within " +
+                               std::to_string(core->options_.reconnect.request_wait.count()) +
+                               " ms of the request")] { fail(why); });
+  }
+  core->rearm_wait_timer();
+}
+
 void ClientCore::leave(std::string reason, LeaveHandler on_left) {
+  if (rejoining_ && !established_) {
+    stop_reconnecting(local_error(client_errc::not_joined,
+                                  "leave() stopped the client reconnecting before the request "
+                                  "was sent"));
+    defer([on_left = std::move(on_left)] {
+      on_left(local_error(client_errc::not_joined,
+                          "no session was established: the client was reconnecting, and "
+                          "leave() stopped it"));
+    });
+    return;
+  }
   submit(
-      [&](Session& session) {
+      [this, reason = std::move(reason), on_left](Session& session) mutable {
         const bool goodbye_sent = session.state() == Session::State::established;
         session.leave(
             std::move(reason), [this, on_left, goodbye_sent](WampResult<std::string> left) {
@@ -442,11 +701,7 @@ void ClientCore::on_connection_lost(const Error& why) {
   WampError lost = local_error(client_errc::transport_lost,
                                "the connection to the router was lost: " + why.message);
   session_.end(lost);
-  if (was_established && phase_ == Phase::connected) {
-    after_disconnect_.push_back([this, lost] {
-      if (on_session_ended_) on_session_ended_(lost);
-    });
-  }
+  if (was_established && phase_ == Phase::connected) session_lost(lost);
   disconnect(nullptr);
 }
 
@@ -484,11 +739,7 @@ void ClientCore::run_blocking(std::function<void()> work, std::function<void()> 
 }
 
 void ClientCore::on_session_ended(const WampError& why) {
-  if (established_) {
-    after_disconnect_.push_back([this, why] {
-      if (on_session_ended_) on_session_ended_(why);
-    });
-  }
+  if (established_) session_lost(why);
   disconnect(nullptr);
 }
 
@@ -548,6 +799,8 @@ void ClientCore::close(std::function<void()> on_closed) {
 }
 
 void ClientCore::start_closing() {
+  stop_reconnecting(closed_error());
+  session_.forget_kept();
   session_.end(closed_error());
   if (on_joined_) {
     JoinHandler on_joined = std::move(on_joined_);
@@ -564,6 +817,8 @@ void ClientCore::close_handles() {
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&goodbye_timer_), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_timer_), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&reconnect_timer_), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&wait_timer_), on_handle_closed);
   pooled_->close([this] { handle_closed(); });
 }
 
@@ -650,14 +905,13 @@ CallRequest Client::call(std::string procedure, Value::Array args, Value::Object
                          CallOptions options, CallHandler on_result) {
   on_result = or_ignore(std::move(on_result));
   if (!options.timeout) options.timeout = core_->options().call_timeout;
-  CallRequest request;
-  core_->submit(
-      [&](Session& session) {
-        request = session.call(std::move(procedure), std::move(args), std::move(kwargs),
-                               std::move(options), std::move(on_result));
+  return core_->submit(
+      [procedure = std::move(procedure), args = std::move(args), kwargs = std::move(kwargs),
+       options = std::move(options), on_result](Session& session) mutable {
+        return session.call(std::move(procedure), std::move(args), std::move(kwargs),
+                            std::move(options), std::move(on_result));
       },
       on_result);
-  return request;
 }
 
 WampStatus Client::cancel(const CallRequest& call, CancelMode mode) {
@@ -680,7 +934,8 @@ void Client::publish(std::string topic, Value::Array args, Value::Object kwargs,
   on_done = or_ignore(std::move(on_done));
   if (!options.timeout) options.timeout = core_->options().request_timeout;
   core_->submit(
-      [&](Session& session) {
+      [topic = std::move(topic), args = std::move(args), kwargs = std::move(kwargs),
+       options = std::move(options), on_done](Session& session) mutable {
         session.publish(std::move(topic), std::move(args), std::move(kwargs), std::move(options),
                         std::move(on_done));
       },
@@ -697,7 +952,8 @@ void Client::subscribe(std::string topic, SubscribeOptions options, EventHandler
   on_subscribed = or_ignore(std::move(on_subscribed));
   if (!options.timeout) options.timeout = core_->options().request_timeout;
   core_->submit(
-      [&](Session& session) {
+      [topic = std::move(topic), options = std::move(options), on_event = std::move(on_event),
+       on_subscribed](Session& session) mutable {
         session.subscribe(std::move(topic), std::move(options), std::move(on_event),
                           std::move(on_subscribed));
       },
@@ -706,11 +962,9 @@ void Client::subscribe(std::string topic, SubscribeOptions options, EventHandler
 
 void Client::unsubscribe(const Subscription& subscription, DoneHandler on_done) {
   on_done = or_ignore(std::move(on_done));
-  core_->submit(
-      [&](Session& session) {
-        session.unsubscribe(subscription, std::move(on_done), core_->options().request_timeout);
-      },
-      on_done);
+  core_->submit([subscription, on_done, timeout = core_->options().request_timeout](
+                    Session& session) { session.unsubscribe(subscription, on_done, timeout); },
+                on_done);
 }
 
 void Client::register_procedure(std::string procedure, InvocationHandler on_invocation,
@@ -724,7 +978,8 @@ void Client::register_procedure(std::string procedure, RegisterOptions options,
   on_registered = or_ignore(std::move(on_registered));
   if (!options.timeout) options.timeout = core_->options().request_timeout;
   core_->submit(
-      [&](Session& session) {
+      [procedure = std::move(procedure), options = std::move(options),
+       on_invocation = std::move(on_invocation), on_registered](Session& session) mutable {
         session.register_procedure(std::move(procedure), std::move(options),
                                    std::move(on_invocation), std::move(on_registered));
       },
@@ -743,11 +998,9 @@ void Client::register_procedure(std::string procedure, RegisterOptions options,
 
 void Client::unregister(const Registration& registration, DoneHandler on_done) {
   on_done = or_ignore(std::move(on_done));
-  core_->submit(
-      [&](Session& session) {
-        session.unregister(registration, std::move(on_done), core_->options().request_timeout);
-      },
-      on_done);
+  core_->submit([registration, on_done, timeout = core_->options().request_timeout](
+                    Session& session) { session.unregister(registration, on_done, timeout); },
+                on_done);
 }
 
 }  // namespace uvwamp

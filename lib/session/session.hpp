@@ -97,9 +97,9 @@ class Session {
    public:
     virtual ~Link() = default;
     // Queues one message for the router. A failure fails the request that sent it: not_open or
-    // connection_closed (no connection) with transport_lost; anything else -- message_too_large,
-    // write_queue_full, a codec error for a payload that cannot be written -- with
-    // invalid_argument.
+    // connection_closed (no connection) with transport_lost; message_too_large with
+    // payload_size_exceeded; anything else -- write_queue_full, a codec error for a payload that
+    // cannot be written -- with invalid_argument.
     virtual Status send(const msg::Message& message) = 0;
     // Runs `task` later, on a later turn of the owner's loop, in the order given. A task may
     // throw what a handler threw; the owner decides what to do with that and runs the rest.

@@ -22,7 +22,10 @@ std::optional<WampError> SessionCore::send(const msg::Message& message) {
   // (the message alone may exceed it) are the request's.
   const bool gone =
       error.code == transport_errc::not_open || error.code == transport_errc::connection_closed;
-  const client_errc code = gone ? client_errc::transport_lost : client_errc::invalid_argument;
+  const client_errc code = gone ? client_errc::transport_lost
+                           : error.code == transport_errc::message_too_large
+                               ? client_errc::payload_size_exceeded
+                               : client_errc::invalid_argument;
   const std::string why = error.message.empty() ? error.code.message() : error.message;
   return local_error(code,
                      std::string(msg::type_name(msg::type_of(message))) + " not sent: " + why);

@@ -40,6 +40,8 @@ class ClientCategory final : public std::error_category {
         return "the call was canceled";
       case client_errc::not_supported:
         return "the router does not support what the request needs";
+      case client_errc::payload_size_exceeded:
+        return "the message is over the size limit";
     }
     return "unknown client error";
   }
@@ -75,6 +77,8 @@ const char* local_uri(client_errc code) noexcept {
       return "wamp.error.canceled";
     case client_errc::not_supported:
       return "wamp.error.feature_not_supported";
+    case client_errc::payload_size_exceeded:
+      return "wamp.error.payload_size_exceeded";
   }
   return "wamp.error.runtime_error";
 }
