@@ -254,7 +254,8 @@ typedef struct uvwamp_options uvwamp_options;
 
 /* NULL when memory runs out. Defaults: no URL, no realm, serializers cbor, msgpack, json, TLS
  * verification against the system's CAs, connect, handshake and join timeouts 10 s, goodbye
- * timeout 5 s, TCP keepalive after 60 s idle, messages up to 16 MiB, no call timeout. */
+ * timeout 5 s, TCP keepalive after 60 s idle, keepalive pings every 30 s answered within 10 s,
+ * messages up to 16 MiB both ways, no call timeout, a 10 s request timeout, no reconnect. */
 uvwamp_options* uvwamp_options_new(void);
 void uvwamp_options_free(uvwamp_options* options); /* NULL is allowed */
 
@@ -301,6 +302,39 @@ int uvwamp_options_set_join_timeout(uvwamp_options* options, uint64_t millisecon
 /* TCP keepalive's idle time, in seconds (see ClientOptions::tcp_keepalive): 0 turns it off,
  * else 1 to 86400; 60 s by default. */
 int uvwamp_options_set_tcp_keepalive(uvwamp_options* options, unsigned seconds);
+/* How long register, unregister, subscribe, unsubscribe and an acknowledged publish wait for the
+ * router's answer; then they fail with UVWAMP_ETIMEDOUT, and a late answer changes nothing. 0
+ * for no limit, else 1 to INT32_MAX milliseconds; 10 s by default. */
+int uvwamp_options_set_request_timeout(uvwamp_options* options, uint64_t milliseconds);
+/* Keepalive pings (WebSocket ping; RawSocket PING with uvwamp_options_set_rawsocket_ping) every
+ * `interval` milliseconds; a router that
+ * sends nothing back within `timeout` is taken for lost. `interval` 0 turns it off, else both 1
+ * to INT32_MAX; 30 s and 10 s by default. */
+int uvwamp_options_set_keepalive(uvwamp_options* options, uint64_t interval, uint64_t timeout);
+/* Non-zero: keepalive over RawSocket too, with PING frames (nexus answers them; Crossbar drops
+ * the connection at the first). Off by default. */
+int uvwamp_options_set_rawsocket_ping(uvwamp_options* options, int ping);
+/* The longest message sent, in bytes: a request over it fails with UVWAMP_ETOOLARGE, sending
+ * nothing. 0 for no limit of the client's own; 16 MiB by default. */
+int uvwamp_options_set_max_outgoing_message_size(uvwamp_options* options, size_t bytes);
+
+/* Reconnecting (docs/resilience.md, ReconnectOptions in reconnect.hpp): with it on, a client
+ * whose connection is lost, or whose router ends the session with a reason added by
+ * uvwamp_options_add_reconnect_reason ("wamp.close.system_shutdown" is there already), connects
+ * and joins again and registers and subscribes again what it held; the registration and
+ * subscription handles you hold keep naming them. Off by default. Delays in milliseconds, 0 to
+ * INT32_MAX, max_delay at least initial_delay (500 and 30000 by default); multiplier at least 1
+ * (2); jitter 0 to 1 (0.2). max_attempts 0 (the default) tries forever. With retry_first_join,
+ * uvwamp_client_join retries too. request_wait: how long a request made while reconnecting waits
+ * for the rejoin (0, the default: it fails at once with UVWAMP_ENOTJOINED). Each returns 0 or
+ * UVWAMP_EINVAL. */
+int uvwamp_options_set_reconnect(uvwamp_options* options, int enabled);
+int uvwamp_options_set_reconnect_backoff(uvwamp_options* options, uint64_t initial_delay,
+                                         uint64_t max_delay, double multiplier, double jitter);
+int uvwamp_options_set_reconnect_max_attempts(uvwamp_options* options, unsigned max_attempts);
+int uvwamp_options_set_reconnect_retry_first_join(uvwamp_options* options, int retry);
+int uvwamp_options_set_reconnect_request_wait(uvwamp_options* options, uint64_t milliseconds);
+int uvwamp_options_add_reconnect_reason(uvwamp_options* options, const char* reason);
 
 /* ---------------------------------------------------------------------------------------------
  * Results handed to callbacks, all borrowed until the callback returns
@@ -674,6 +708,26 @@ int uvwamp_client_close(uvwamp_client* client, uvwamp_close_cb on_closed, void* 
  * Returns 0, UVWAMP_EINVAL or UVWAMP_ECLOSED. */
 int uvwamp_client_set_session_ended_cb(uvwamp_client* client, uvwamp_session_ended_cb on_ended,
                                        void* user_data);
+/* What a reconnecting client tells (see uvwamp_options_set_reconnect); any member may be NULL.
+ * on_disconnected: the session was lost and a reconnect follows. on_reconnecting: attempt
+ * `attempt` (from 1) starts in `delay` milliseconds. on_restore_failed: a registration
+ * (`is_registration` 1, `uri` its procedure) or subscription (0, its topic) could not be
+ * restored; its handle names nothing any more. on_rejoined: joined again, with how many
+ * registrations and subscriptions came back and how many did not. on_given_up: no more attempts
+ * (max_attempts ran out, or the router refused the authentication); the session-ended callback
+ * follows. Everything passed is borrowed for the call. */
+typedef struct uvwamp_reconnect_cbs {
+  void (*on_disconnected)(uvwamp_client* client, const uvwamp_error* why, void* user_data);
+  void (*on_reconnecting)(uvwamp_client* client, unsigned attempt, uint64_t delay, void* user_data);
+  void (*on_restore_failed)(uvwamp_client* client, const char* uri, int is_registration,
+                            const uvwamp_error* error, void* user_data);
+  void (*on_rejoined)(uvwamp_client* client, const uvwamp_session_info* info, size_t restored,
+                      size_t failed, void* user_data);
+  void (*on_given_up)(uvwamp_client* client, const uvwamp_error* why, void* user_data);
+} uvwamp_reconnect_cbs;
+/* Copies `cbs` (NULL to stop them all). Returns 0, UVWAMP_EINVAL or UVWAMP_ECLOSED. */
+int uvwamp_client_set_reconnect_cbs(uvwamp_client* client, const uvwamp_reconnect_cbs* cbs,
+                                    void* user_data);
 /* 1 while a session is open, else 0 (also for NULL). */
 int uvwamp_client_is_joined(const uvwamp_client* client);
 

@@ -11,7 +11,8 @@
  * callee's interrupt callback, progressive input, pattern-based, shared and revoked
  * registrations, caller identification and the invocation's typed details); unregister; close
  * with a request pending; leave and a stale handle after a new join; the router ending a session
- * (Crossbar only, with a third client). Where the routers differ, UVWAMP_ROUTER says which one
+ * (Crossbar only, with a third client), and a reconnecting client that comes back from such an
+ * end with its registration (Crossbar only). Where the routers differ, UVWAMP_ROUTER says which one
  * runs. Every callback checks that it does not run inside the call that made its request, and
  * the loop must close cleanly at the end. */
 /* uv.h needs POSIX's types (pthread_rwlock_t), which strict C99 does not declare without this. */
@@ -663,6 +664,23 @@ static void test_options_refused(void) {
   CHECK_INT(uvwamp_options_set_tcp_keepalive(NULL, 30), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_tcp_keepalive(options, 0), 0);
   CHECK_INT(uvwamp_options_set_tcp_keepalive(options, 30), 0);
+  CHECK_INT(uvwamp_options_set_request_timeout(options, (uint64_t)INT32_MAX + 1), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_request_timeout(options, 0), 0);
+  CHECK_INT(uvwamp_options_set_request_timeout(options, 5000), 0);
+  CHECK_INT(uvwamp_options_set_keepalive(options, 1000, 0), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_keepalive(options, 0, 0), 0);
+  CHECK_INT(uvwamp_options_set_keepalive(options, 30000, 10000), 0);
+  CHECK_INT(uvwamp_options_set_rawsocket_ping(NULL, 1), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_max_outgoing_message_size(options, 0), 0);
+  CHECK_INT(uvwamp_options_set_reconnect(NULL, 1), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 100, 10, 2.0, 0.1), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 10, 100, 0.5, 0.1), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 10, 100, 2.0, 1.5), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 10, 100, 2.0, 0.1), 0);
+  CHECK_INT(uvwamp_options_set_reconnect_request_wait(options, (uint64_t)INT32_MAX + 1),
+            UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_add_reconnect_reason(options, ""), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_add_reconnect_reason(options, "wamp.close.close_realm"), 0);
   CHECK_INT(uvwamp_options_set_call_timeout(options, 0), 0);
   CHECK_INT(uvwamp_options_set_tls_ca(options, NULL, NULL), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_tls_ca(options, "/nonexistent/ca.pem", NULL), 0);
@@ -1701,6 +1719,154 @@ static uint64_t test_leave_and_stale_handle(void) {
   return session_id;
 }
 
+/* Reconnecting: a client with reconnect on whose session Crossbar's wamp.session.kill ends with
+ * wamp.close.system_shutdown joins again and registers again; the callbacks tell each step, a
+ * call from another client reaches the first handler, and the handle kept from the first
+ * registration unregisters it. nexus offers wamp.session.kill only with enable_meta_kill; its
+ * restarts are chaos_router_test's. */
+struct reconnect_log {
+  int disconnected;
+  int reconnecting;
+  int rejoined;
+  size_t restored;
+  size_t failed;
+};
+
+static void on_reconnect_disconnected(uvwamp_client* client, const uvwamp_error* why,
+                                      void* user_data) {
+  struct reconnect_log* log = (struct reconnect_log*)user_data;
+  (void)client;
+  CHECK_NOT_IN_API();
+  CHECK_STR(uvwamp_error_uri(why), "wamp.close.system_shutdown");
+  ++log->disconnected;
+}
+
+static void on_reconnect_attempt(uvwamp_client* client, unsigned attempt, uint64_t delay,
+                                 void* user_data) {
+  struct reconnect_log* log = (struct reconnect_log*)user_data;
+  (void)client;
+  (void)delay;
+  CHECK_NOT_IN_API();
+  CHECK_INT((int)attempt, log->reconnecting + 1);
+  ++log->reconnecting;
+}
+
+static void on_reconnect_rejoined(uvwamp_client* client, const uvwamp_session_info* info,
+                                  size_t restored, size_t failed, void* user_data) {
+  struct reconnect_log* log = (struct reconnect_log*)user_data;
+  (void)client;
+  CHECK_NOT_IN_API();
+  CHECK(uvwamp_session_info_id(info) > 0);
+  log->restored = restored;
+  log->failed = failed;
+  ++log->rejoined;
+}
+
+/* Answers with the sum of its arguments; the registration id it sees is the restored one. */
+static void restored_handler(uvwamp_client* client, uvwamp_invocation* invocation,
+                             void* user_data) {
+  struct procedure* p = (struct procedure*)user_data;
+  const uvwamp_value* args = uvwamp_invocation_args(invocation);
+  uvwamp_value* result = uvwamp_value_new_array();
+  int64_t sum = 0;
+  size_t j;
+  (void)client;
+  CHECK_NOT_IN_API();
+  ++p->invocations;
+  CHECK(uvwamp_invocation_registration_id(invocation) != p->registered.id);
+  for (j = 0; j < uvwamp_value_size(args); ++j)
+    sum += int_at(args, j);
+  uvwamp_value_array_append(result, uvwamp_value_new_int64(sum));
+  CHECK_INT(API(uvwamp_invocation_yield(invocation, result, NULL)), 0);
+  uvwamp_value_free(result);
+}
+
+static void test_reconnect(void) {
+  uvwamp_options* options = uvwamp_options_new();
+  uvwamp_client* client = NULL;
+  uvwamp_client* killer = make_client(rs_url, "cbor");
+  struct reconnect_log log = {0, 0, 0, 0, 0};
+  uvwamp_reconnect_cbs cbs;
+  struct procedure echo = {"com.capi.reconnect.add", restored_handler, {0}, 0};
+  struct outcome joined, killer_joined, killed, called, unregistered;
+  struct closing closing = {0, 0}, killer_closing = {0, 0};
+  uvwamp_value* args = uvwamp_value_new_array();
+  uvwamp_value* kwargs = object1("reason", "wamp.close.system_shutdown");
+  uvwamp_value* numbers = ints(2, 20, 22);
+
+  if (!is_router("crossbar")) {
+    printf("capi_client_test: %s has no wamp.session.kill; reconnecting is not tested here\n",
+           getenv("UVWAMP_ROUTER") != NULL ? getenv("UVWAMP_ROUTER") : "this router");
+  }
+  memset(&joined, 0, sizeof joined);
+  memset(&killer_joined, 0, sizeof killer_joined);
+  memset(&killed, 0, sizeof killed);
+  memset(&called, 0, sizeof called);
+  memset(&unregistered, 0, sizeof unregistered);
+  memset(&cbs, 0, sizeof cbs);
+  cbs.on_disconnected = on_reconnect_disconnected;
+  cbs.on_reconnecting = on_reconnect_attempt;
+  cbs.on_rejoined = on_reconnect_rejoined;
+  CHECK_INT(uvwamp_options_add_url(options, ws_url), 0);
+  CHECK_INT(uvwamp_options_set_realm(options, realm), 0);
+  CHECK_INT(uvwamp_options_set_reconnect(options, 1), 0);
+  CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 50, 200, 2.0, 0.0), 0);
+  CHECK_INT(uvwamp_client_new(&loop, options, &client), 0);
+  uvwamp_options_free(options);
+  CHECK_INT(API(uvwamp_client_set_reconnect_cbs(client, &cbs, &log)), 0);
+
+  if (is_router("crossbar")) {
+    CHECK_INT(API(uvwamp_client_join(client, on_joined, &joined)), 0);
+    CHECK_INT(API(uvwamp_client_join(killer, on_joined, &killer_joined)), 0);
+    run_until(&joined.done, "the reconnecting client to join", 20);
+    run_until(&killer_joined.done, "the killer to join", 20);
+    CHECK_INT(joined.code, 0);
+    CHECK_INT(
+        API(uvwamp_client_register(client, echo.name, NULL, echo.handler, on_registered, &echo)),
+        0);
+    run_until(&echo.registered.done, "the registration", 20);
+    CHECK_INT(echo.registered.code, 0);
+
+    uvwamp_value_array_append(args, uvwamp_value_new_uint64(joined.id));
+    CHECK_INT(API(uvwamp_client_call(killer, "wamp.session.kill", args, kwargs, NULL, on_call,
+                                     &killed, NULL)),
+              0);
+    run_until(&log.rejoined, "the client to rejoin", 20);
+    CHECK_INT(killed.code, 0);
+    CHECK_INT(log.disconnected, 1);
+    CHECK_INT(log.reconnecting, 1);
+    CHECK_INT((int)log.restored, 1);
+    CHECK_INT((int)log.failed, 0);
+    CHECK(uvwamp_client_is_joined(client));
+
+    CHECK_INT(
+        API(uvwamp_client_call(killer, echo.name, numbers, NULL, NULL, on_call, &called, NULL)), 0);
+    run_until(&called.done, "the call of the restored procedure", 20);
+    CHECK_INT(called.code, 0);
+    CHECK_INT((int)int_at(called.args, 0), 42);
+    CHECK_INT(echo.invocations, 1);
+    CHECK_INT(API(uvwamp_client_unregister(client, echo.registered.handle, on_done, &unregistered)),
+              0);
+    run_until(&unregistered.done, "the unregistration by the kept handle", 20);
+    CHECK_INT(unregistered.code, 0);
+  }
+
+  CHECK_INT(API(uvwamp_client_close(client, on_closed, &closing)), 0);
+  CHECK_INT(API(uvwamp_client_close(killer, on_closed, &killer_closing)), 0);
+  run_until(&closing.closed, "the reconnecting client to close", 20);
+  run_until(&killer_closing.closed, "the killer to close", 20);
+  uvwamp_registration_free(echo.registered.handle);
+  clear_outcome(&echo.registered);
+  clear_outcome(&joined);
+  clear_outcome(&killer_joined);
+  clear_outcome(&killed);
+  clear_outcome(&called);
+  clear_outcome(&unregistered);
+  uvwamp_value_free(args);
+  uvwamp_value_free(kwargs);
+  uvwamp_value_free(numbers);
+}
+
 /* The router ends the callee's session: Crossbar's wamp.session.kill, called by a third client.
  * nexus offers it only with enable_meta_kill, which routerctl.py does not set. Then the callee
  * closes. */
@@ -1810,6 +1976,7 @@ int main(void) {
   test_unregister();
   test_close_with_request_pending();
   test_session_ended(test_leave_and_stale_handle());
+  test_reconnect();
 
   uv_close((uv_handle_t*)&tick, NULL);
   uv_close((uv_handle_t*)&watchdog, NULL);

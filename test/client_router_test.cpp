@@ -748,6 +748,92 @@ TEST_P(Routing, TheRouterEndsASessionWhenAnotherKillsIt) {
   EXPECT_NE(rejoined->session_id, callee_session_);
 }
 
+// Keepalive: both routers answer WebSocket pings, and nexus RawSocket PINGs, so an idle session
+// with a short interval and timeout lives on. Crossbar's RawSocket (autobahn-python's) reads a
+// PING's frame type as part of a length over its limit and closes the connection: RawSocket
+// pings are off unless ClientOptions::rawsocket_ping asks for them. Once per transport: the
+// serializer does not matter to pings.
+TEST_P(Routing, AnIdleSessionWithKeepaliveLivesOn) {
+  if (GetParam().serializer != "json") GTEST_SKIP() << "pings do not depend on the serializer";
+  ClientOptions pinging = options();
+  pinging.keepalive_interval = std::chrono::milliseconds(100);
+  pinging.keepalive_timeout = std::chrono::milliseconds(400);
+  const bool rawsocket = url_.rfind("rs", 0) == 0;
+  if (rawsocket && is_crossbar()) {
+    ClientOptions refused = pinging;
+    refused.rawsocket_ping = true;
+    Client& client = add_client(std::move(refused));
+    auto ended = std::make_shared<std::vector<WampError>>();
+    client.set_session_ended_handler([ended](const WampError& why) { ended->push_back(why); });
+    ASSERT_NE(join_checked(client), 0u);
+    ASSERT_TRUE(wait_until([&] { return !ended->empty(); }))
+        << "Crossbar answered a RawSocket PING: update this test, docs/resilience.md and "
+           "ClientOptions::rawsocket_ping";
+    EXPECT_EQ(ended->front().code, make_error_code(client_errc::transport_lost));
+  }
+  pinging.rawsocket_ping = !is_crossbar();
+  Client& client = add_client(std::move(pinging));
+  auto ended = std::make_shared<std::vector<WampError>>();
+  client.set_session_ended_handler([ended](const WampError& why) { ended->push_back(why); });
+  ASSERT_NE(join_checked(client), 0u);
+  // Nothing but pings goes either way for ten intervals, more than twice the timeout.
+  wait_until([&] { return !ended->empty(); }, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(ended->empty()) << describe(ended->front());
+  EXPECT_TRUE(client.is_joined());
+}
+
+// A router that ends a session with wamp.close.system_shutdown (here: Crossbar's
+// wamp.session.kill with that reason) leads a reconnecting client to join again and register and
+// subscribe again: the peer's call and event reach the first handlers, and the handles the
+// application kept still name them.
+TEST_P(Routing, ASessionEndedForAShutdownComesBackWithWhatItHeld) {
+  if (!is_crossbar()) {
+    GTEST_SKIP() << "nexus offers wamp.session.kill only with enable_meta_kill, which "
+                    "routerctl.py does not set; chaos_router_test restarts nexus instead";
+  }
+  ClientOptions reconnecting = options();
+  reconnecting.reconnect.enabled = true;
+  reconnecting.reconnect.initial_delay = std::chrono::milliseconds(50);
+  auto rejoins = std::make_shared<std::vector<RestoreReport>>();
+  reconnecting.reconnect.on_rejoined = [rejoins](const SessionInfo&, const RestoreReport& report) {
+    rejoins->push_back(report);
+  };
+  callee_ = &add_client(std::move(reconnecting));
+  caller_ = &add_client(options());
+  callee_session_ = join_checked(*callee_);
+  ASSERT_NE(callee_session_, 0u);
+  ASSERT_NE(join_checked(*caller_), 0u);
+  auto ended = std::make_shared<std::vector<WampError>>();
+  callee_->set_session_ended_handler([ended](const WampError& why) { ended->push_back(why); });
+  auto invoked = std::make_shared<std::vector<Invoked>>();
+  auto registered = register_procedure(*callee_, uri("echo"), echo_into(invoked));
+  ASSERT_TRUE(registered.ok()) << why(registered);
+  EventLog heard = make_event_log();
+  auto subscribed = subscribe(*callee_, uri("topic"), record_into(heard));
+  ASSERT_TRUE(subscribed.ok()) << why(subscribed);
+
+  auto killed = call(*caller_, "wamp.session.kill", {Value(callee_session_)},
+                     {{"reason", Value("wamp.close.system_shutdown")}});
+  ASSERT_TRUE(killed.ok()) << why(killed);
+  ASSERT_TRUE(wait_until([&] { return !rejoins->empty(); }));
+  EXPECT_TRUE(ended->empty()) << describe(ended->front());
+  EXPECT_TRUE(callee_->is_joined());
+  EXPECT_EQ(rejoins->front().registrations.size(), 1u);
+  EXPECT_EQ(rejoins->front().subscriptions.size(), 1u);
+  EXPECT_TRUE(rejoins->front().failed.empty());
+
+  auto result = call(*caller_, uri("echo"), {Value("back")});
+  ASSERT_TRUE(result.ok()) << why(result);
+  EXPECT_EQ(result->args, Value::Array{Value("back")});
+  ASSERT_TRUE(succeeded(publish(*caller_, uri("topic"), {Value(7)}, {}, true)));
+  ASSERT_TRUE(wait_until([&] { return heard->size() == 1; }));
+  EXPECT_TRUE(succeeded(unregister(*callee_, registered.value())));
+  EXPECT_TRUE(succeeded(unsubscribe(*callee_, subscribed.value())));
+  result = call(*caller_, uri("echo"), {Value("gone")});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().uri, "wamp.error.no_such_procedure") << describe(result.error());
+}
+
 // Both routers answer ABORT wamp.error.no_such_realm. nexus then closes the transport at once and
 // discards what it still had queued (transport/rawsocketpeer.go and websocketpeer.go, Close()),
 // so now and then its ABORT never leaves, and the join fails as the transport lost: on nexus,

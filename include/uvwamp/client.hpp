@@ -101,6 +101,10 @@ struct ClientOptions {
   // it off. Default 30 s and 10 s.
   std::chrono::milliseconds keepalive_interval{30'000};
   std::chrono::milliseconds keepalive_timeout{10'000};
+  // Keepalive over RawSocket too (rs://, rss://), with PING frames. Off by default: Crossbar
+  // (autobahn-python's RawSocket) does not know PING and drops the connection at the first one;
+  // nexus answers it. Over RawSocket without it, TCP keepalive is what notices a dead router.
+  bool rawsocket_ping = false;
   // How long leave() waits for the router's GOODBYE before closing anyway.
   std::chrono::milliseconds goodbye_timeout{5'000};
   // The longest message accepted from the router. Default 16 MiB.

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "capi/capi_internal.hpp"
+#include "client/backoff.hpp"
 #include "transport/endpoint.hpp"
 
 using uvwamp::Value;
@@ -355,6 +356,58 @@ bool limit_or_none_from_c(std::uint64_t milliseconds, std::chrono::milliseconds&
   return true;
 }
 
+uvwamp_session_info session_info_for_c(uvwamp::SessionInfo session) {
+  uvwamp_session_info info;
+  info.id = session.session_id;
+  info.realm = std::move(session.realm);
+  info.url = std::move(session.url);
+  info.authid = std::move(session.authid);
+  info.authrole = std::move(session.authrole);
+  info.authmethod = std::move(session.authmethod);
+  info.authprovider = std::move(session.authprovider);
+  info.authextra = Value(std::move(session.authextra));
+  // Serializer names are short enough for the string's own buffer: no allocation to fail.
+  if (session.serializer != nullptr) info.serializer = session.serializer->name();
+  info.details = Value(std::move(session.details));
+  return info;
+}
+
+// The C++ reconnect events of `client`, forwarding to the C callbacks set at the time.
+void forward_reconnect_events(uvwamp_client* client, uvwamp::ReconnectOptions& events) {
+  events.on_disconnected = [client](const uvwamp::WampError& why) {
+    if (client->reconnect_cbs.on_disconnected == nullptr) return;
+    const uvwamp_error c_error = borrow_error(why);
+    client->reconnect_cbs.on_disconnected(client, &c_error, client->reconnect_user_data);
+  };
+  events.on_reconnecting = [client](unsigned attempt, std::chrono::milliseconds delay) {
+    if (client->reconnect_cbs.on_reconnecting == nullptr) return;
+    client->reconnect_cbs.on_reconnecting(
+        client, attempt, static_cast<std::uint64_t>(delay.count()), client->reconnect_user_data);
+  };
+  events.on_restore_failed = [client](const uvwamp::RestoreFailure& failure) {
+    if (client->reconnect_cbs.on_restore_failed == nullptr) return;
+    const auto* registration = std::get_if<uvwamp::Registration>(&failure.what);
+    const std::string& uri =
+        registration ? registration->procedure : std::get<uvwamp::Subscription>(failure.what).topic;
+    const uvwamp_error c_error = borrow_error(failure.error);
+    client->reconnect_cbs.on_restore_failed(client, uri.c_str(), registration ? 1 : 0, &c_error,
+                                            client->reconnect_user_data);
+  };
+  events.on_rejoined = [client](const uvwamp::SessionInfo& session,
+                                const uvwamp::RestoreReport& report) {
+    if (client->reconnect_cbs.on_rejoined == nullptr) return;
+    const uvwamp_session_info info = session_info_for_c(session);
+    client->reconnect_cbs.on_rejoined(client, &info,
+                                      report.registrations.size() + report.subscriptions.size(),
+                                      report.failed.size(), client->reconnect_user_data);
+  };
+  events.on_given_up = [client](const uvwamp::WampError& why) {
+    if (client->reconnect_cbs.on_given_up == nullptr) return;
+    const uvwamp_error c_error = borrow_error(why);
+    client->reconnect_cbs.on_given_up(client, &c_error, client->reconnect_user_data);
+  };
+}
+
 // The call whose id C gave, while it is in flight.
 const uvwamp::CallRequest* find_call(const uvwamp_client* client, std::uint64_t call_id) noexcept {
   auto found = client->calls.find(call_id);
@@ -579,6 +632,91 @@ int uvwamp_options_set_join_timeout(uvwamp_options* options, uint64_t millisecon
   if (options == nullptr) return UVWAMP_EINVAL;
   if (!limit_or_none_from_c(milliseconds, options->cpp.join_timeout)) return UVWAMP_EINVAL;
   return 0;
+}
+
+int uvwamp_options_set_request_timeout(uvwamp_options* options, uint64_t milliseconds) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  if (!limit_or_none_from_c(milliseconds, options->cpp.request_timeout)) return UVWAMP_EINVAL;
+  return 0;
+}
+
+int uvwamp_options_set_keepalive(uvwamp_options* options, uint64_t interval, uint64_t timeout) {
+  if (options == nullptr || (interval > 0 && timeout == 0)) return UVWAMP_EINVAL;
+  std::chrono::milliseconds interval_ms;
+  std::chrono::milliseconds timeout_ms;
+  if (!limit_or_none_from_c(interval, interval_ms) || !limit_or_none_from_c(timeout, timeout_ms)) {
+    return UVWAMP_EINVAL;
+  }
+  options->cpp.keepalive_interval = interval_ms;
+  if (interval > 0) options->cpp.keepalive_timeout = timeout_ms;
+  return 0;
+}
+
+int uvwamp_options_set_rawsocket_ping(uvwamp_options* options, int ping) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.rawsocket_ping = ping != 0;
+  return 0;
+}
+
+int uvwamp_options_set_max_outgoing_message_size(uvwamp_options* options, size_t bytes) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.max_outgoing_message_size = bytes;
+  return 0;
+}
+
+int uvwamp_options_set_reconnect(uvwamp_options* options, int enabled) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.reconnect.enabled = enabled != 0;
+  return 0;
+}
+
+int uvwamp_options_set_reconnect_backoff(uvwamp_options* options, uint64_t initial_delay,
+                                         uint64_t max_delay, double multiplier, double jitter) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  uvwamp::ReconnectOptions policy = options->cpp.reconnect;
+  if (!limit_or_none_from_c(initial_delay, policy.initial_delay) ||
+      !limit_or_none_from_c(max_delay, policy.max_delay)) {
+    return UVWAMP_EINVAL;
+  }
+  policy.multiplier = multiplier;
+  policy.jitter = jitter;
+  return guarded([&]() -> int {
+    try {
+      uvwamp::detail::Backoff check(policy);
+    } catch (const std::invalid_argument&) {
+      return UVWAMP_EINVAL;
+    }
+    options->cpp.reconnect = std::move(policy);
+    return 0;
+  });
+}
+
+int uvwamp_options_set_reconnect_max_attempts(uvwamp_options* options, unsigned max_attempts) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.reconnect.max_attempts = max_attempts;
+  return 0;
+}
+
+int uvwamp_options_set_reconnect_retry_first_join(uvwamp_options* options, int retry) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  options->cpp.reconnect.retry_first_join = retry != 0;
+  return 0;
+}
+
+int uvwamp_options_set_reconnect_request_wait(uvwamp_options* options, uint64_t milliseconds) {
+  if (options == nullptr) return UVWAMP_EINVAL;
+  if (!limit_or_none_from_c(milliseconds, options->cpp.reconnect.request_wait)) {
+    return UVWAMP_EINVAL;
+  }
+  return 0;
+}
+
+int uvwamp_options_add_reconnect_reason(uvwamp_options* options, const char* reason) {
+  if (options == nullptr || reason == nullptr || *reason == '\0') return UVWAMP_EINVAL;
+  return guarded([&]() -> int {
+    options->cpp.reconnect.retry_reasons.emplace_back(reason);
+    return 0;
+  });
 }
 
 // Call and register options ------------------------------------------------------------------
@@ -986,6 +1124,7 @@ int uvwamp_client_new(struct uv_loop_s* loop, const uvwamp_options* options,
     for (const uvwamp::capi::AuthMethodMaker& make : options->auth_methods) {
       cpp_options.auth.methods.push_back(make(made.get(), made->secret_requests));
     }
+    forward_reconnect_events(made.get(), cpp_options.reconnect);
     try {
       made->cpp = std::make_unique<uvwamp::Client>(loop, std::move(cpp_options));
     } catch (const std::invalid_argument&) {
@@ -1028,6 +1167,14 @@ int uvwamp_client_set_session_ended_cb(uvwamp_client* client, uvwamp_session_end
   });
 }
 
+int uvwamp_client_set_reconnect_cbs(uvwamp_client* client, const uvwamp_reconnect_cbs* cbs,
+                                    void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  client->reconnect_cbs = cbs != nullptr ? *cbs : uvwamp_reconnect_cbs{};
+  client->reconnect_user_data = user_data;
+  return 0;
+}
+
 int uvwamp_client_is_joined(const uvwamp_client* client) {
   return client != nullptr && client->cpp->is_joined() ? 1 : 0;
 }
@@ -1042,18 +1189,7 @@ int uvwamp_client_join(uvwamp_client* client, uvwamp_join_cb on_joined, void* us
         on_joined(client, nullptr, &c_error, user_data);
         return;
       }
-      uvwamp_session_info info;
-      info.id = r->session_id;
-      info.realm = std::move(r->realm);
-      info.url = std::move(r->url);
-      info.authid = std::move(r->authid);
-      info.authrole = std::move(r->authrole);
-      info.authmethod = std::move(r->authmethod);
-      info.authprovider = std::move(r->authprovider);
-      info.authextra = Value(std::move(r->authextra));
-      // Serializer names are short enough for the string's own buffer: no allocation to fail.
-      if (r->serializer != nullptr) info.serializer = r->serializer->name();
-      info.details = Value(std::move(r->details));
+      const uvwamp_session_info info = session_info_for_c(std::move(r.value()));
       on_joined(client, &info, nullptr, user_data);
     });
     return 0;

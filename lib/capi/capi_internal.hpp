@@ -32,6 +32,8 @@ struct uvwamp_client {
   std::uint64_t last_call_id = 0;
   std::unique_ptr<uvwamp::Client> cpp;
   std::shared_ptr<uvwamp::capi::SecretRequests> secret_requests;
+  uvwamp_reconnect_cbs reconnect_cbs{};
+  void* reconnect_user_data = nullptr;
   bool closing = false;
 };
 

@@ -423,9 +423,14 @@ void ClientCore::start_attempt(std::size_t first_url) {
 
 void ClientCore::try_url() {
   Connection::Listener& listener = *this;
-  connection_ = std::make_unique<Connection>(loop_, listener, connection_options(options_));
-  connection_needs_close_ = false;
   const std::string& url = options_.urls[url_index_];
+  ConnectionOptions connection = connection_options(options_);
+  Result<Endpoint> endpoint = parse_endpoint(url);  // parsed once already: it cannot fail
+  if (endpoint && endpoint->protocol == Endpoint::Protocol::rawsocket && !options_.rawsocket_ping) {
+    connection.keepalive_interval = std::chrono::milliseconds::zero();
+  }
+  connection_ = std::make_unique<Connection>(loop_, listener, std::move(connection));
+  connection_needs_close_ = false;
   Status started = connection_->connect(
       url, [this](Result<const Serializer*> r) { on_connected(std::move(r)); });
   if (!started) {

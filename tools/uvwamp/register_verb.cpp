@@ -59,7 +59,8 @@ constexpr char usage[] =
     "  --invoke POLICY     single (the default: no one else may register PROCEDURE), or share it\n"
     "                      with other callees that give the same policy, the router picking one\n"
     "                      for each call: roundrobin, random, first or last\n"
-    "  --disclose-caller   ask the router to tell who calls (\"caller\" for --exec)\n";
+    "  --disclose-caller   ask the router to tell who calls (\"caller\" for "
+    "--exec)\n" UVWAMP_CLI_RECONNECT_HELP;
 
 constexpr char command_failed[] = "uvwamp.error.command_failed";
 // What a callee answers when it cannot take the call now: later calls, after --count, get it.
@@ -246,7 +247,8 @@ int register_verb(const std::vector<std::string>& args) {
         [&](std::vector<std::string>) {
           register_options.disclose_caller = true;
           return true;
-        }}},
+        }},
+       no_reconnect_option(options)},
       [&](const std::string& arg) {
         if (procedure) {
           return usage_error("register", "one PROCEDURE only, got '" + arg + "' as well");
@@ -254,6 +256,7 @@ int register_verb(const std::vector<std::string>& args) {
         procedure = arg;
         return true;
       }};
+  reconnect_by_default(options);
   if (auto stop = parse_verb_command_line(line, args, options)) return *stop;
   if (!procedure) {
     usage_error("register", "which PROCEDURE to register?");

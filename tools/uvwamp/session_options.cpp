@@ -265,6 +265,17 @@ VerbOption count_option(const char* verb, std::uint64_t& into) {
                              into);
 }
 
+void reconnect_by_default(ClientOptions& client) {
+  client.reconnect.enabled = true;
+}
+
+VerbOption no_reconnect_option(ClientOptions& client) {
+  return {{"--no-reconnect"}, VerbOption::Takes::nothing, [&client](std::vector<std::string>) {
+            client.reconnect.enabled = false;
+            return true;
+          }};
+}
+
 VerbOption milliseconds_option(const char* verb, const char* name,
                                std::optional<std::chrono::milliseconds>& into) {
   return {{name}, VerbOption::Takes::value, [verb, name, &into](std::vector<std::string> values) {

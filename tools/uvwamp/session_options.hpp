@@ -59,6 +59,15 @@ VerbOption whole_number_option(const char* verb, std::vector<const char*> names,
                                std::uint64_t& into);
 // --count N, a positive whole number.
 VerbOption count_option(const char* verb, std::uint64_t& into);
+// What subscribe and register do: reconnect after the router went away, restoring the
+// subscription or registration, unless --no-reconnect. A macro, so that each verb's usage, a
+// string literal, takes it in.
+#define UVWAMP_CLI_RECONNECT_HELP                                                               \
+  "  --no-reconnect      end when the connection to the router is lost, instead of\n"           \
+  "                      connecting again (every URL in turn, waiting 0.5 s, then longer, up\n" \
+  "                      to 30 s) and carrying on; each step is told on stderr\n"
+void reconnect_by_default(ClientOptions& client);
+VerbOption no_reconnect_option(ClientOptions& client);
 // An option whose value is a number of milliseconds, from 1 to max_milliseconds.
 constexpr std::int64_t max_milliseconds = 2147483647;
 VerbOption milliseconds_option(const char* verb, const char* name,

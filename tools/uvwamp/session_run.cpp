@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <variant>
 
 #include "session_options.hpp"
 #include "verbs.hpp"
@@ -44,6 +45,7 @@ int SessionRun::run(ClientOptions options, std::function<void()> on_joined) {
   // it can report, not a signal that kills it. Children get the default back from uv_spawn.
   std::signal(SIGPIPE, SIG_IGN);
   const std::string realm = options.realm;
+  if (options.reconnect.enabled) report_reconnects(options.reconnect);
   try {
     client_ = std::make_unique<Client>(&loop_, std::move(options));
   } catch (const std::invalid_argument& refused) {
@@ -77,6 +79,30 @@ int SessionRun::run(ClientOptions options, std::function<void()> on_joined) {
   });
   uv_run(&loop_, UV_RUN_DEFAULT);
   return status_;
+}
+
+void SessionRun::report_reconnects(ReconnectOptions& events) {
+  events.on_disconnected = [this](const WampError& why) {
+    std::fprintf(stderr, "uvwamp %s: the session was lost: %s; reconnecting\n", verb_,
+                 describe_local_error(why).c_str());
+  };
+  events.on_reconnecting = [this](unsigned attempt, std::chrono::milliseconds delay) {
+    std::fprintf(stderr, "uvwamp %s: reconnecting in %lld ms (attempt %u)\n", verb_,
+                 static_cast<long long>(delay.count()), attempt);
+  };
+  events.on_rejoined = [this](const SessionInfo& session, const RestoreReport&) {
+    std::fprintf(stderr, "uvwamp %s: rejoined realm '%s' at %s\n", verb_, session.realm.c_str(),
+                 session.url.c_str());
+  };
+  // What the verb registered or subscribed is all it does: without it, it is done.
+  events.on_restore_failed = [this](const RestoreFailure& failure) {
+    if (finishing_) return;
+    const auto* registration = std::get_if<Registration>(&failure.what);
+    const std::string what = registration
+                                 ? "register " + registration->procedure
+                                 : "subscribe to " + std::get<Subscription>(failure.what).topic;
+    fail("cannot " + what + " again after reconnecting", failure.error);
+  };
 }
 
 void SessionRun::end_on_signal_with(int status, std::function<void()> clean_up) {

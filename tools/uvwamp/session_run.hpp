@@ -66,6 +66,9 @@ class SessionRun {
   Client& client() noexcept { return *client_; }
 
  private:
+  // Tells each step of a reconnect on stderr; a registration or subscription that cannot be
+  // restored ends the run as its failure would have.
+  void report_reconnects(ReconnectOptions& events);
   static void on_signal(uv_signal_t* watcher, int signum);
   static void on_timer(uv_timer_t* timer);
 

@@ -18,7 +18,7 @@ constexpr char usage[] =
     "Runs until N events came, or until SIGINT or SIGTERM, and then leaves (exit status 0). An\n"
     "event with no JSON form is reported on stderr instead, and counts.\n"
     "\n"
-    "  -n, --count N       stop after N events\n";
+    "  -n, --count N       stop after N events\n" UVWAMP_CLI_RECONNECT_HELP;
 
 }  // namespace
 
@@ -26,14 +26,18 @@ int subscribe_verb(const std::vector<std::string>& args) {
   std::optional<std::string> topic;
   std::uint64_t count = 0;
   ClientOptions options;
-  const VerbCommandLine line{
-      "subscribe", usage, {count_option("subscribe", count)}, [&](const std::string& arg) {
-        if (topic) {
-          return usage_error("subscribe", "one TOPIC only, got '" + arg + "' as well");
-        }
-        topic = arg;
-        return true;
-      }};
+  const VerbCommandLine line{"subscribe",
+                             usage,
+                             {count_option("subscribe", count), no_reconnect_option(options)},
+                             [&](const std::string& arg) {
+                               if (topic) {
+                                 return usage_error("subscribe",
+                                                    "one TOPIC only, got '" + arg + "' as well");
+                               }
+                               topic = arg;
+                               return true;
+                             }};
+  reconnect_by_default(options);
   if (auto stop = parse_verb_command_line(line, args, options)) return *stop;
   if (!topic) {
     usage_error("subscribe", "which TOPIC to subscribe to?");
