@@ -284,8 +284,16 @@ class LoopTest : public ::testing::Test {
     uv_timer_init(&loop_, &watch.timer);
     watch.timer.data = &watch;
     const auto timeout = drain ? std::chrono::milliseconds(10'000) : limit;
+    // The loop's clock stands still while the test works between runs: `limit` counts from now.
+    uv_update_time(&loop_);
+    // The timer may come due at the start of an iteration, which would then still wait for I/O
+    // or the next timer: uv_stop makes that wait return at once.
     uv_timer_start(
-        &watch.timer, [](uv_timer_t* timer) { static_cast<Watch*>(timer->data)->fired = true; },
+        &watch.timer,
+        [](uv_timer_t* timer) {
+          static_cast<Watch*>(timer->data)->fired = true;
+          uv_stop(timer->loop);
+        },
         static_cast<std::uint64_t>(timeout.count()), 0);
     uv_prepare_init(&loop_, &watch.prepare);
     watch.prepare.data = &watch;
