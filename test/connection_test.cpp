@@ -259,10 +259,12 @@ struct RecordingListener : Connection::Listener {
     ++lost;
     lost_why = why;
   }
+  void on_send_pressure(bool congested) override { pressure.push_back(congested); }
 
   std::vector<Value> messages;
   int lost = 0;
   Error lost_why;
+  std::vector<bool> pressure;  // each on_send_pressure, in order
   std::function<void()> after_message;
 };
 
@@ -930,6 +932,160 @@ TEST_F(ConnectionTest, KeepaliveOffSendsNoPing) {
   }
 }
 
+// ---- Backpressure, and close() with bytes queued ----
+
+// A message of some 64 KiB, numbered so that the order it arrives in shows.
+Value bulk(int number) {
+  return Value::Array{16, number, Value::Object{}, "com.example.bulk",
+                      Value::Array{std::string(64 * 1024, 'b')}};
+}
+
+// Answers a WebSocket close frame with the same, so that close() does not wait for the timeout,
+// and keeps every other frame without answering.
+void answer_only_close(ScriptedRouter& router) {
+  router.on_frame = [&router](Peer& peer, const ClientFrame& frame) {
+    if (frame.opcode == 0x8) router.echo(peer, frame);
+  };
+}
+
+// Sends bulk(0), bulk(1), ... until more than `bytes` wait in the connection's queue (the
+// kernel's socket buffers, which take megabytes first, are full by then); how many it sent.
+int send_until_queued(Connection& connection, std::size_t bytes) {
+  int sent = 0;
+  while (connection.queued_bytes() <= bytes) {
+    if (sent == 2000) {
+      ADD_FAILURE() << "the queue did not grow past " << bytes << " bytes";
+      break;
+    }
+    const Status status = connection.send(bulk(sent));
+    if (!status) {
+      ADD_FAILURE() << status.error().message;
+      break;
+    }
+    ++sent;
+  }
+  return sent;
+}
+
+// The router's frames from `first` on are the messages bulk(0) .. bulk(count - 1), in order.
+void expect_bulk_in_order(const Peer& peer, const Serializer& serializer, int count,
+                          std::size_t first = 0) {
+  ASSERT_GE(peer.frames.size(), first + static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    if (peer.frames[first + static_cast<std::size_t>(i)].payload != encoded(serializer, bulk(i))) {
+      ADD_FAILURE() << "frame " << first + static_cast<std::size_t>(i) << " is not bulk(" << i
+                    << ")";
+      return;
+    }
+  }
+}
+
+TEST_F(ConnectionTest, SendPressureComesAfterSendAndEndsWhenTheQueueDrains) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    listener_.pressure.clear();
+    ScriptedRouter& router = serve(kind);
+    answer_only_close(router);
+    ConnectionOptions options;
+    options.write_queue_high_water = 256 * 1024;
+    auto& connection = make(options);
+    const auto opened = open(*connection, url_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    peer().connection->stop_reading();
+
+    const int sent = send_until_queued(*connection, options.write_queue_high_water);
+    EXPECT_TRUE(listener_.pressure.empty()) << "on_send_pressure ran inside send()";
+    ASSERT_TRUE(run_until([&] { return !listener_.pressure.empty(); }));
+    EXPECT_EQ(listener_.pressure, std::vector<bool>{true});
+    run_until([] { return false; }, std::chrono::milliseconds(20));
+    EXPECT_EQ(listener_.pressure, std::vector<bool>{true}) << "the router still reads nothing";
+
+    peer().connection->start_reading();
+    ASSERT_TRUE(run_until([&] { return listener_.pressure.size() == 2; }));
+    EXPECT_EQ(listener_.pressure, (std::vector<bool>{true, false}));
+    EXPECT_EQ(connection->queued_bytes(), 0u);
+    ASSERT_TRUE(run_until([&] { return peer().frames.size() >= static_cast<std::size_t>(sent); }));
+    expect_bulk_in_order(peer(), *opened.value(), sent);
+
+    // Sending goes on, and a second congestion is reported like the first.
+    peer().connection->stop_reading();
+    const int more = send_until_queued(*connection, options.write_queue_high_water);
+    EXPECT_GT(more, 0);
+    ASSERT_TRUE(run_until([&] { return listener_.pressure.size() == 3; }));
+    peer().connection->start_reading();
+    ASSERT_TRUE(run_until([&] { return listener_.pressure.size() == 4; }));
+    EXPECT_EQ(listener_.pressure, (std::vector<bool>{true, false, true, false}));
+    close_and_destroy(connection);
+  }
+}
+
+TEST_F(ConnectionTest, NoSendPressureWhenTheHighWaterMarkIsOff) {
+  ScriptedRouter& router = serve(Kind::rawsocket);
+  answer_only_close(router);
+  ConnectionOptions options;
+  options.write_queue_high_water = 0;
+  auto& connection = make(options);
+  ASSERT_TRUE(open(*connection, url_).ok());
+  peer().connection->stop_reading();
+  send_until_queued(*connection, std::size_t{2} << 20);
+  peer().connection->start_reading();
+  ASSERT_TRUE(run_until([&] { return connection->queued_bytes() == 0; }));
+  run_until([] { return false; }, std::chrono::milliseconds(20));
+  EXPECT_TRUE(listener_.pressure.empty());
+  close_and_destroy(connection);
+}
+
+TEST_F(ConnectionTest, CloseWritesOutWhatIsQueuedBeforeTheStreamCloses) {
+  for (Kind kind : {Kind::rawsocket, Kind::websocket}) {
+    SCOPED_TRACE(name(kind));
+    listener_.pressure.clear();
+    ScriptedRouter& router = serve(kind);
+    answer_only_close(router);
+    auto& connection = make();
+    const auto opened = open(*connection, url_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    peer().connection->stop_reading();
+    const int sent = send_until_queued(*connection, std::size_t{2} << 20);
+
+    int closed = 0;
+    ASSERT_TRUE(connection->close([&] {
+      ++closed;
+      connection.reset();
+    }));
+    run_until([] { return false; }, std::chrono::milliseconds(100));
+    EXPECT_EQ(closed, 0) << "closed with bytes still queued for a router that reads nothing";
+    peer().connection->start_reading();
+    ASSERT_TRUE(run_until([&] { return closed == 1; }));
+    // What the stream wrote before it closed all reaches the router, in order, before its end.
+    const std::size_t expected = static_cast<std::size_t>(sent) + (kind == Kind::websocket);
+    ASSERT_TRUE(run_until([&] { return peer().frames.size() >= expected; }));
+    expect_bulk_in_order(peer(), *opened.value(), sent);
+    if (kind == Kind::websocket) {
+      EXPECT_EQ(peer().frames.back().opcode, 0x8);
+    }
+    EXPECT_EQ(peer().frames.size(), expected);
+    EXPECT_TRUE(listener_.pressure.empty()) << "a listener call after close()";
+  }
+}
+
+TEST_F(ConnectionTest, CloseWaitsForQueuedBytesOnlySoLong) {
+  ScriptedRouter& router = serve(Kind::rawsocket);
+  answer_only_close(router);
+  ConnectionOptions options;
+  options.handshake_timeout = std::chrono::milliseconds(150);
+  auto& connection = make(options);
+  ASSERT_TRUE(open(*connection, url_).ok());
+  peer().connection->stop_reading();  // for good
+  send_until_queued(*connection, std::size_t{1} << 20);
+  // close() counts from the loop's time, which stood still while the test sent megabytes.
+  uv_update_time(&loop_);
+  const auto started = std::chrono::steady_clock::now();
+  close_and_destroy(connection);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, std::chrono::milliseconds(140));
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
 // ---- Lifetime and callbacks ----
 
 TEST_F(ConnectionTest, NoListenerCallAfterClose) {
@@ -1033,6 +1189,7 @@ TEST_F(ConnectionTest, SendFailsCleanly) {
   ConnectionOptions options;
   options.serializers = {&json_serializer()};
   options.write_queue_limit = 256;
+  options.write_queue_high_water = 0;  // the default is over this limit
   auto& connection = make(options);
   const Status early = connection->send(hello());
   ASSERT_FALSE(early.ok());
@@ -1064,6 +1221,10 @@ TEST_F(ConnectionTest, OptionsThatCannotWorkAreRefused) {
   ConnectionOptions zero;
   zero.max_message_size = 0;
   EXPECT_THROW(make(zero), std::invalid_argument);
+  ConnectionOptions high_water_over_the_limit;
+  high_water_over_the_limit.write_queue_limit = 1000;
+  high_water_over_the_limit.write_queue_high_water = 1001;
+  EXPECT_THROW(make(high_water_over_the_limit), std::invalid_argument);
   ConnectionOptions keepalive_without_timeout;
   keepalive_without_timeout.keepalive_interval = std::chrono::seconds(1);
   keepalive_without_timeout.keepalive_timeout = std::chrono::milliseconds(0);

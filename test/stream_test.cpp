@@ -14,6 +14,7 @@ namespace uvwamp {
 namespace {
 
 using test::bytes_of;
+using test::DefaultSigpipe;
 using test::LoopTest;
 using test::RecordingListener;
 using test::TestServer;
@@ -73,6 +74,47 @@ std::vector<std::uint8_t> pattern(std::size_t offset, std::size_t size) {
 
 class StreamTest : public LoopTest {
  protected:
+  // `server` accepts each stream `connect_stream` makes and never reads. It goes away while
+  // megabytes still wait in the stream's queue (TCP: closing with unread bytes sends a reset), and
+  // writing them finds it gone. The stream must end with an error, and the process survive with
+  // SIGPIPE at its default action -- write(2) and writev(2), as libuv writes, would raise it.
+  // Once with the stream reading, which may see the reset first, and once without, so that only
+  // writing can find it.
+  void expect_peer_gone_with_writes_queued(
+      TestServer& server, const std::function<std::unique_ptr<Stream>()>& connect_stream) {
+    DefaultSigpipe default_sigpipe;
+    server.on_accept = [](TestServer::Connection&) {};
+    for (const bool reading : {true, false}) {
+      SCOPED_TRACE(reading ? "reading" : "not reading");
+      const std::size_t accepted = server.accepted();
+      std::unique_ptr<Stream> stream = connect_stream();
+      ASSERT_TRUE(stream);
+      RecordingListener listener;
+      if (reading) stream->start_reading(listener);
+      ASSERT_TRUE(run_until([&] { return server.accepted() == accepted + 1; }));
+      while (stream->queued_bytes() < std::size_t{4} << 20) {
+        ASSERT_TRUE(stream->write(pattern(0, 256 * 1024)).ok());
+      }
+      server.connections().back().close();
+      // The write that finds the peer gone drops what is still queued.
+      ASSERT_TRUE(run_until([&] { return stream->queued_bytes() == 0; }));
+      if (!reading) {
+        stream->start_reading(listener);  // reports the end that came before it
+        EXPECT_EQ(listener.end.message.rfind("writing to the stream failed: ", 0), 0u)
+            << listener.end.message;
+      }
+      ASSERT_TRUE(run_until([&] { return listener.ends > 0; }));
+      run_until([] { return false; }, 20ms);
+      EXPECT_EQ(listener.ends, 1);
+      EXPECT_EQ(listener.end.code, make_error_code(transport_errc::connection_closed));
+      EXPECT_EQ(listener.drained, 0);
+      const Status written = stream->write(bytes_of("after the end"));
+      ASSERT_FALSE(written.ok());
+      EXPECT_EQ(written.error().code, make_error_code(transport_errc::not_open));
+      close_and_destroy(stream);
+    }
+  }
+
   // Echoes `text` through `stream` and checks it comes back.
   void expect_echo(Stream& stream, RecordingListener& listener, const std::string& text) {
     const std::size_t before = listener.data.size();
@@ -213,6 +255,7 @@ TEST_F(StreamTest, PeerEofEndsTheStreamOnceAndWritesThenFail) {
 // stream, but never raise SIGPIPE, whose default action would kill the test (and any program
 // that did not ignore it).
 TEST_F(StreamTest, WritingToAPeerThatHasGoneRaisesNoSigpipe) {
+  DefaultSigpipe default_sigpipe;
   TestServer& server = add_server();
   ASSERT_EQ(server.listen_tcp("127.0.0.1"), 0);
   server.on_accept = [](TestServer::Connection& connection) { connection.close(); };
@@ -231,6 +274,13 @@ TEST_F(StreamTest, WritingToAPeerThatHasGoneRaisesNoSigpipe) {
   EXPECT_NE(written.error().message.find("Broken pipe"), std::string::npos)
       << written.error().message;
   close_and_destroy(stream);
+}
+
+TEST_F(StreamTest, PeerGoneWithMegabytesQueuedEndsTheStreamWithoutSigpipe) {
+  TestServer& server = add_server();
+  ASSERT_EQ(server.listen_tcp("127.0.0.1"), 0);
+  expect_peer_gone_with_writes_queued(server,
+                                      [&] { return connect_tcp("127.0.0.1", server.port()); });
 }
 
 TEST_F(StreamTest, RefusedConnectionNamesEveryAddressTried) {
@@ -349,12 +399,55 @@ TEST_F(StreamTest, WriteQueueFillsWhenThePeerDoesNotReadAndLosesNothing) {
     accepted += room;
   }
 
+  EXPECT_EQ(listener.drained, 0) << "the queue has not drained";
+
   server.connections().front().start_reading();
   ASSERT_TRUE(run_until([&] { return server.connections().front().received.size() >= accepted; }));
   EXPECT_EQ(server.connections().front().received.size(), accepted);
   EXPECT_TRUE(server.connections().front().received == pattern(0, accepted));
   EXPECT_EQ(stream->queued_bytes(), 0u);
+  EXPECT_EQ(listener.drained, 1);
   EXPECT_TRUE(stream->write(pattern(accepted, chunk)).ok());
+  close_and_destroy(stream);
+}
+
+TEST_F(StreamTest, DrainedComesOnceEachTimeTheQueueEmptiesAndNeverInsideWrite) {
+  TestServer& server = add_server();
+  ASSERT_EQ(server.listen_tcp("127.0.0.1"), 0);
+  server.on_accept = [](TestServer::Connection&) {};  // reads only when the test says
+  server.on_data = [](TestServer::Connection&, const std::uint8_t*, std::size_t) {};
+  std::unique_ptr<Stream> stream = connect_tcp("127.0.0.1", server.port());
+  ASSERT_TRUE(stream);
+  RecordingListener listener;
+  std::size_t queued_when_drained = 1;
+  listener.after_drained = [&] { queued_when_drained = stream->queued_bytes(); };
+  stream->start_reading(listener);
+  ASSERT_TRUE(run_until([&] { return server.accepted() == 1; }));
+  TestServer::Connection& peer = server.connections().front();
+
+  // Bytes the kernel takes at once were never queued: nothing drains.
+  std::size_t written = 0;
+  ASSERT_TRUE(stream->write(pattern(written, 1000)).ok());
+  written += 1000;
+  run_until([] { return false; }, 20ms);
+  EXPECT_EQ(listener.drained, 0);
+
+  const std::size_t chunk = 256 * 1024;
+  for (int round = 1; round <= 2; ++round) {
+    SCOPED_TRACE(round);
+    while (stream->queued_bytes() < std::size_t{2} << 20) {
+      ASSERT_TRUE(stream->write(pattern(written, chunk)).ok());
+      written += chunk;
+      EXPECT_EQ(listener.drained, round - 1) << "on_stream_drained ran inside write()";
+    }
+    peer.start_reading();
+    ASSERT_TRUE(run_until([&] { return listener.drained == round; }));
+    EXPECT_EQ(queued_when_drained, 0u);
+    ASSERT_TRUE(run_until([&] { return peer.received.size() >= written; }));
+    peer.stop_reading();
+  }
+  EXPECT_TRUE(peer.received == pattern(0, written));
+  EXPECT_EQ(listener.ends, 0);
   close_and_destroy(stream);
 }
 
@@ -482,6 +575,18 @@ TEST_F(PipeTest, ConnectsToAUnixSocketAndEchoes) {
   ASSERT_TRUE(run_until([&] { return listener.ends > 0; }));
   EXPECT_EQ(listener.end.code, make_error_code(transport_errc::connection_closed));
   close_and_destroy(stream);
+}
+
+TEST_F(PipeTest, PeerGoneWithMegabytesQueuedEndsTheStreamWithoutSigpipe) {
+  TestServer& server = add_server();
+  const std::string path = directory_ + "/socket";
+  ASSERT_EQ(server.listen_pipe(path), 0);
+  expect_peer_gone_with_writes_queued(server, [&]() -> std::unique_ptr<Stream> {
+    PipeConnector connector(&loop_, path);
+    auto connected = connect(connector);
+    EXPECT_TRUE(connected.ok()) << connected.error().message;
+    return connected.ok() ? std::move(connected.value()) : nullptr;
+  });
 }
 
 TEST_F(PipeTest, MissingSocketFailsNamingThePath) {

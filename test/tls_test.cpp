@@ -18,6 +18,7 @@ namespace uvwamp {
 namespace {
 
 using test::bytes_of;
+using test::DefaultSigpipe;
 using test::LoopTest;
 using test::RecordingListener;
 using test::TestServer;
@@ -805,12 +806,41 @@ TEST_F(TlsStreamTest, WriteQueueFillsWhenThePeerDoesNotReadAndLosesNothing) {
   ASSERT_FALSE(written.ok());
   EXPECT_EQ(written.error().code, make_error_code(transport_errc::write_queue_full));
   EXPECT_LE(stream->queued_bytes(), std::size_t{1} << 20);
+  EXPECT_EQ(listener.drained, 0);
 
   TestServer::Connection& connection = servers_.front()->connections().front();
   connection.start_reading();
   ASSERT_TRUE(run_until([&] { return server.session().received.size() >= accepted; }));
   EXPECT_TRUE(server.session().received == pattern(0, accepted));
+  // The inner stream's queue of ciphertext emptied, and the TLS stream passed that on.
+  ASSERT_TRUE(run_until([&] { return listener.drained == 1; }));
+  EXPECT_EQ(stream->queued_bytes(), 0u);
   EXPECT_EQ(listener.ends, 0);
+  close_and_destroy(stream);
+}
+
+// TLS writes its records through the TCP stream: a server that goes away while megabytes of
+// them wait must end the stream, not the process, with SIGPIPE at its default action.
+TEST_F(TlsStreamTest, PeerGoneWithMegabytesQueuedEndsTheStreamWithoutSigpipe) {
+  DefaultSigpipe default_sigpipe;
+  TlsServer& server = add_tls_server();
+  server.echo = false;
+  server.pause_after_handshake = true;
+  auto connected = connect_tls("localhost", trusting_test_ca());
+  ASSERT_TRUE(connected.ok()) << connected.error().message;
+  std::unique_ptr<Stream> stream = std::move(connected.value());
+  RecordingListener listener;
+  stream->start_reading(listener);
+  while (stream->queued_bytes() < std::size_t{4} << 20) {
+    ASSERT_TRUE(stream->write(pattern(0, 256 * 1024)).ok());
+  }
+  servers_.front()->connections().front().close();  // with unread bytes: a reset
+  ASSERT_TRUE(run_until([&] { return listener.ends > 0 && stream->queued_bytes() == 0; }));
+  run_until([] { return false; }, 20ms);
+  EXPECT_EQ(listener.ends, 1);
+  EXPECT_EQ(listener.end.code, make_error_code(transport_errc::connection_closed));
+  EXPECT_EQ(listener.drained, 0);
+  EXPECT_FALSE(stream->write(bytes_of("after the end")).ok());
   close_and_destroy(stream);
 }
 

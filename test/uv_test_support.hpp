@@ -6,6 +6,8 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <uv.h>
 
 #include <chrono>
@@ -74,6 +76,13 @@ class TestServer {
               self->close();
             }
           });
+    }
+
+    // Leaves what the client sends in the kernel's buffers, which fill up, until start_reading().
+    void stop_reading() {
+      if (closed || !reading) return;
+      reading = false;
+      uv_read_stop(stream());
     }
 
     void close() {
@@ -186,12 +195,46 @@ struct RecordingListener : Stream::Listener {
     ++ends;
     end = why;
   }
+  void on_stream_drained() override {
+    ++drained;
+    if (after_drained) after_drained();
+  }
 
   std::vector<std::uint8_t> data;
   int data_calls = 0;
   int ends = 0;
   Error end;
+  int drained = 0;
+  std::function<void()> after_drained;
   std::function<void()> after_data;
+};
+
+// For its lifetime SIGPIPE has its default action, ending the process, and is not blocked on
+// this thread, whatever the test runner inherited: a write that raises it kills the test. Only
+// the test touches the disposition; uvwamp must never need to.
+class DefaultSigpipe {
+ public:
+  DefaultSigpipe() {
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGPIPE, &action, &saved_action_);
+    sigset_t sigpipe;
+    sigemptyset(&sigpipe);
+    sigaddset(&sigpipe, SIGPIPE);
+    pthread_sigmask(SIG_UNBLOCK, &sigpipe, &saved_mask_);
+  }
+  ~DefaultSigpipe() {
+    sigaction(SIGPIPE, &saved_action_, nullptr);
+    pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
+  }
+  DefaultSigpipe(const DefaultSigpipe&) = delete;
+  DefaultSigpipe& operator=(const DefaultSigpipe&) = delete;
+
+ private:
+  struct sigaction saved_action_;
+  sigset_t saved_mask_;
 };
 
 inline std::vector<std::uint8_t> bytes_of(const std::string& text) {
@@ -241,8 +284,16 @@ class LoopTest : public ::testing::Test {
     uv_timer_init(&loop_, &watch.timer);
     watch.timer.data = &watch;
     const auto timeout = drain ? std::chrono::milliseconds(10'000) : limit;
+    // The loop's clock stands still while the test works between runs: `limit` counts from now.
+    uv_update_time(&loop_);
+    // The timer may come due at the start of an iteration, which would then still wait for I/O
+    // or the next timer: uv_stop makes that wait return at once.
     uv_timer_start(
-        &watch.timer, [](uv_timer_t* timer) { static_cast<Watch*>(timer->data)->fired = true; },
+        &watch.timer,
+        [](uv_timer_t* timer) {
+          static_cast<Watch*>(timer->data)->fired = true;
+          uv_stop(timer->loop);
+        },
         static_cast<std::uint64_t>(timeout.count()), 0);
     uv_prepare_init(&loop_, &watch.prepare);
     watch.prepare.data = &watch;

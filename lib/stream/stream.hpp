@@ -32,6 +32,11 @@ class Stream {
     // The stream ended (the peer closed, a reset, a TLS failure); nothing more will be read and
     // the owner should close() it. Called at most once.
     virtual void on_stream_end(const Error& why) = 0;
+    // queued_bytes() went from more than zero to zero: everything written so far is with the
+    // kernel. Never called inside write(), nor for a write that the kernel took at once (nothing
+    // was queued). May come after on_stream_end when the stream ended for reading only and its
+    // queue still went out.
+    virtual void on_stream_drained() {}
   };
 
   virtual ~Stream() = default;
@@ -42,10 +47,12 @@ class Stream {
   // Queues bytes for the peer; they are written in order. Fails with transport_errc::
   // write_queue_full (and queues nothing) when the bytes not yet written would exceed the
   // stream's limit, with not_open after close() or the stream's end, and with connection_closed
-  // when writing finds the peer gone at once (a later failure ends the stream instead).
+  // when writing finds the peer gone at once (a later failure ends the stream instead). Writing
+  // never raises SIGPIPE, whatever the process's disposition of it.
   virtual Status write(std::vector<std::uint8_t> bytes) = 0;
 
-  // Bytes queued and not yet handed to the kernel.
+  // Bytes queued and not yet handed to the kernel. Bytes that can no longer be written (the
+  // write failed, or close() was called) no longer count.
   virtual std::size_t queued_bytes() const noexcept = 0;
 
   // The tls-unique channel binding (RFC 5929) of a TLS stream once its handshake is done;

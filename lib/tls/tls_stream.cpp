@@ -110,6 +110,11 @@ void TlsStream::on_stream_end(const Error& why) {
   deliver();
 }
 
+void TlsStream::on_stream_drained() {
+  // The inner stream's queue is this stream's: the ciphertext of what was written.
+  if (listener_ && !closing_) listener_->on_stream_drained();
+}
+
 void TlsStream::on_timer(uv_timer_t* timer) {
   auto* self = static_cast<TlsStream*>(timer->data);
   if (self->handshake_over_) {

@@ -14,6 +14,8 @@
 // The write queue limit counts ciphertext waiting in the inner stream. write() refuses bytes
 // whose ciphertext (at most the record layer's overhead more) would go over it, so the inner
 // stream, whose own limit must be at least as large, never refuses a record already encrypted.
+// queued_bytes() and on_stream_drained are the inner stream's, so they count ciphertext too.
+// Every byte goes out through the inner stream's write(), so TLS raises no SIGPIPE either.
 //
 // Data and the end that arrive between the handshake and start_reading() are kept, and delivered
 // on the loop after start_reading() returns.
@@ -56,6 +58,7 @@ class TlsStream final : public Stream, private Stream::Listener {
   // The inner stream's events.
   void on_stream_data(const std::uint8_t* data, std::size_t size) override;
   void on_stream_end(const Error& why) override;
+  void on_stream_drained() override;
 
   static void on_timer(uv_timer_t* timer);
   static void on_timer_closed(uv_handle_t* handle);

@@ -18,9 +18,6 @@
 namespace uvwamp {
 namespace {
 
-// How often close() looks whether the bytes queued before it have been written.
-constexpr std::uint64_t kDrainPollMs = 5;
-
 std::uint64_t milliseconds(std::chrono::milliseconds duration) {
   return duration.count() < 0 ? 0 : static_cast<std::uint64_t>(duration.count());
 }
@@ -63,6 +60,12 @@ Connection::Connection(uv_loop_t* loop, Listener& listener, ConnectionOptions op
   if (options_.write_queue_limit == 0) {
     throw std::invalid_argument("ConnectionOptions::write_queue_limit is zero");
   }
+  if (options_.write_queue_high_water > options_.write_queue_limit) {
+    throw std::invalid_argument(
+        "ConnectionOptions::write_queue_high_water (" +
+        std::to_string(options_.write_queue_high_water) + ") is over write_queue_limit (" +
+        std::to_string(options_.write_queue_limit) + "); zero turns it off");
+  }
   if (options_.keepalive_interval.count() > 0 && options_.keepalive_timeout.count() <= 0) {
     throw std::invalid_argument(
         "ConnectionOptions::keepalive_interval is set, but keepalive_timeout is not positive");
@@ -103,6 +106,8 @@ Status Connection::connect(const Endpoint& endpoint, ConnectCallback on_done) {
   framing_ = make_framing();  // throws for a WebSocket request that cannot be written
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
+  uv_timer_init(loop_, &pressure_timer_);
+  pressure_timer_.data = this;
   on_connected_ = std::move(on_done);
   start_attempt();
   return {};
@@ -206,7 +211,13 @@ Status Connection::send(const Value& message) {
   }
   const Status framed = framing_->send_message(bytes.data(), bytes.size());
   if (!framed) return framed;
-  return flush();
+  const Status written = flush();
+  note_send_pressure();
+  return written;
+}
+
+std::size_t Connection::queued_bytes() const {
+  return stream_ ? stream_->queued_bytes() : 0;
 }
 
 bool Connection::close(std::function<void()> on_closed) {
@@ -285,6 +296,22 @@ void Connection::on_stream_end(const Error& why) {
     case State::closing:
     case State::draining:
       finish_close();  // nothing more will come, and nothing more can be written
+      break;
+    default:
+      break;
+  }
+}
+
+void Connection::on_stream_drained() {
+  switch (state_) {
+    case State::open:
+      if (congested_) {
+        congested_ = false;
+        report_send_pressure();
+      }
+      break;
+    case State::draining:
+      finish_close();
       break;
     default:
       break;
@@ -449,11 +476,27 @@ void Connection::lose(Error why) {
   listener_.on_connection_lost(why);
 }
 
+// Called after each send(): a congestion begins when the queue goes over the high-water mark.
+void Connection::note_send_pressure() {
+  const std::size_t high_water = options_.write_queue_high_water;
+  if (high_water == 0 || congested_ || queued_bytes() <= high_water) return;
+  congested_ = true;
+  uv_timer_start(&pressure_timer_, on_pressure_timer, 0, 0);  // not inside send()
+}
+
+// Tells the listener the state of the queue, if that is news and the connection is open.
+void Connection::report_send_pressure() {
+  if (state_ != State::open || reported_congested_ == congested_) return;
+  reported_congested_ = congested_;
+  listener_.on_send_pressure(congested_);
+}
+
+// Waits for on_stream_drained, or for close()'s deadline on `timer_`, whichever comes first.
 void Connection::drain_then_finish() {
-  if (stream_ && !stream_closing_ && stream_->queued_bytes() > 0 &&
-      uv_now(loop_) < close_deadline_) {
+  const std::uint64_t now = uv_now(loop_);
+  if (stream_ && !stream_closing_ && stream_->queued_bytes() > 0 && now < close_deadline_) {
     state_ = State::draining;
-    uv_timer_start(&timer_, on_timer, kDrainPollMs, 0);
+    uv_timer_start(&timer_, on_timer, close_deadline_ - now, 0);
     return;
   }
   finish_close();
@@ -471,8 +514,9 @@ void Connection::finish_close() {
     }
     ++pending_closes_;
   }
-  ++pending_closes_;
+  pending_closes_ += 2;
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_timer_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&pressure_timer_), on_timer_closed);
 }
 
 void Connection::closed_one() {
@@ -497,8 +541,10 @@ void Connection::on_timer(uv_timer_t* timer) {
       self->on_keepalive_timer();
       break;
     case State::closing:  // the router's close frame did not come in time
-    case State::draining:
       self->drain_then_finish();
+      break;
+    case State::draining:  // the queued bytes were not written in time
+      self->finish_close();
       break;
     default:
       break;
@@ -507,6 +553,10 @@ void Connection::on_timer(uv_timer_t* timer) {
 
 void Connection::on_timer_closed(uv_handle_t* handle) {
   static_cast<Connection*>(handle->data)->closed_one();
+}
+
+void Connection::on_pressure_timer(uv_timer_t* timer) {
+  static_cast<Connection*>(timer->data)->report_send_pressure();
 }
 
 std::optional<std::vector<std::uint8_t>> Connection::tls_unique() const {

@@ -19,6 +19,8 @@
 //   reported success.
 // - Listener::on_message runs for each message, in order; Listener::on_connection_lost at most
 //   once, when the open connection ends without close(); no message follows it.
+// - Listener::on_send_pressure tells an open connection's sender to hold back and to go on (see
+//   ConnectionOptions::write_queue_high_water).
 // - After close() was called, neither connect()'s callback nor a Listener method runs again.
 //
 // Lifetime (the Stream rule): once connect() has returned success the connection holds uv
@@ -84,6 +86,12 @@ struct ConnectionOptions {
   // The most bytes that may wait to be written; a send() that would go over it fails with
   // write_queue_full. Default 16 MiB.
   std::size_t write_queue_limit = std::size_t{16} << 20;
+  // Backpressure, before write_queue_limit is reached: when a send() leaves more than this many
+  // bytes waiting to be written (queued_bytes()), Listener::on_send_pressure(true) follows, and
+  // on_send_pressure(false) once the queue is empty again -- everything handed to the kernel,
+  // whose socket buffer then still keeps the link busy while the sender resumes. At most
+  // write_queue_limit; zero for none. Default 1 MiB.
+  std::size_t write_queue_high_water = std::size_t{1} << 20;
   // Dead-router detection while the connection is open: a ping every keepalive_interval (a
   // RawSocket PING, a WebSocket ping frame), whose payload is its number (8 octets, big-endian,
   // from 1). Once one is out, anything the router sends counts as its answer: the PONG, or any
@@ -115,14 +123,20 @@ class Connection final : private Stream::Listener {
     // serializer cannot decode (a codec_errc), or it did not answer a ping in time
     // (keepalive_timeout). The owner should close() the connection.
     virtual void on_connection_lost(const Error& why) = 0;
+    // The write queue went over write_queue_high_water (`congested`: send less, or nothing, for
+    // now) or has emptied since (send freely again). The calls alternate, starting with true.
+    // Never called inside send(), but on a later turn of the loop: a congestion that ended before
+    // then is not reported at all. Only while open: after close() or on_connection_lost no
+    // call comes, even to end a congestion.
+    virtual void on_send_pressure(bool /*congested*/) {}
   };
 
   // `serializer` is never null.
   using ConnectCallback = std::function<void(Result<const Serializer*> serializer)>;
 
   // Throws std::invalid_argument for options that break the rules above, a zero
-  // max_message_size or write_queue_limit, or a keepalive_interval without a positive
-  // keepalive_timeout.
+  // max_message_size or write_queue_limit, a write_queue_high_water over write_queue_limit, or a
+  // keepalive_interval without a positive keepalive_timeout.
   Connection(uv_loop_t* loop, Listener& listener, ConnectionOptions options = {});
   ~Connection() override;
   Connection(const Connection&) = delete;
@@ -144,11 +158,16 @@ class Connection final : private Stream::Listener {
   // write_queue_full.
   Status send(const Value& message);
 
+  // The bytes of messages (framed, and for TLS encrypted) that wait to be handed to the kernel;
+  // zero without a stream.
+  std::size_t queued_bytes() const;
+
   // Ends the connection. A connect under way is canceled. An open WebSocket connection sends a
   // close frame (1000) and waits up to handshake_timeout for the router's; then, within the same
-  // bound, the bytes already queued are written out before the stream closes. `on_closed` runs
-  // on the loop once every uv handle is closed. False, and `on_closed` never runs, when there is
-  // nothing to close: before a successful connect(), or after an earlier close().
+  // bound, the bytes already queued are written out (the stream reports when they are) before the
+  // stream closes. `on_closed` runs on the loop once every uv handle is closed. False, and
+  // `on_closed` never runs, when there is nothing to close: before a successful connect(), or
+  // after an earlier close().
   bool close(std::function<void()> on_closed);
 
   // The TLS channel binding of an open connection over TLS (Stream::tls_unique); nullopt
@@ -166,7 +185,7 @@ class Connection final : private Stream::Listener {
     open,
     lost,       // the open connection ended; waiting for close()
     closing,    // close() waits for the router's WebSocket close frame
-    draining,   // close() waits for the queued bytes to be written
+    draining,   // close() waits for the queued bytes to be written, or for its deadline
     finishing,  // close(): the uv handles are closing
     closed,
   };
@@ -176,6 +195,7 @@ class Connection final : private Stream::Listener {
   void on_connected(Result<std::unique_ptr<Stream>> connected);
   void on_stream_data(const std::uint8_t* data, std::size_t size) override;
   void on_stream_end(const Error& why) override;
+  void on_stream_drained() override;
   void handle_events();
   void on_opened();
   void on_message_frame(const std::vector<std::uint8_t>& payload);
@@ -186,12 +206,15 @@ class Connection final : private Stream::Listener {
   void start_keepalive();
   void on_keepalive_timer();
   void on_router_alive();
+  void note_send_pressure();
+  void report_send_pressure();
   void drain_then_finish();
   void finish_close();
   void closed_one();
 
   static void on_timer(uv_timer_t* timer);
   static void on_timer_closed(uv_handle_t* handle);
+  static void on_pressure_timer(uv_timer_t* timer);
 
   uv_loop_t* loop_;
   Listener& listener_;
@@ -222,6 +245,13 @@ class Connection final : private Stream::Listener {
   std::optional<Error> ping_unwritten_;
   std::uint64_t close_deadline_ = 0;  // in uv_now() milliseconds
   int pending_closes_ = 0;
+
+  // Backpressure: whether the write queue is congested, and what the listener was last told.
+  // `pressure_timer_` (which exists as long as `timer_`) reports a congestion after send()
+  // returned; its end is reported from on_stream_drained, which is never inside send().
+  bool congested_ = false;
+  bool reported_congested_ = false;
+  uv_timer_t pressure_timer_;
 };
 
 }  // namespace uvwamp
