@@ -610,5 +610,39 @@ TEST_F(ClientTest, ProgressRevocationAndInterruptInterleaved) {
   EXPECT_TRUE(client.is_joined());
 }
 
+// Backpressure: while the router reads nothing, publications pile up past the high-water mark
+// and the client says so; once the router reads again and the queue is empty it says so again,
+// and every publication arrives, in order.
+TEST_F(ClientTest, SendPressureRisesAndFallsWithTheWriteQueue) {
+  ScriptedRouter& router = serve();
+  ClientOptions pressured = options();
+  pressured.write_queue_high_water = 256 * 1024;
+  std::vector<bool> pressure;
+  pressured.on_send_pressure = [&](bool congested) { pressure.push_back(congested); };
+  Client& client = make(std::move(pressured));
+  ASSERT_TRUE(join(client));
+  router.last().connection->stop_reading();
+
+  const std::string chunk(64 * 1024, 'x');
+  int published = 0;
+  while (pressure.empty() && published < 400) {
+    client.publish("com.example.t", {published, chunk}, nullptr);
+    ++published;
+    if (client.queued_bytes() > 256 * 1024) run_until([&] { return !pressure.empty(); });
+  }
+  ASSERT_EQ(pressure, std::vector<bool>{true});
+  EXPECT_GT(client.queued_bytes(), 256u * 1024);
+
+  router.last().connection->start_reading();
+  ASSERT_TRUE(run_until([&] { return pressure.size() == 2; }));
+  EXPECT_EQ(pressure, (std::vector<bool>{true, false}));
+  EXPECT_EQ(client.queued_bytes(), 0u);
+  ASSERT_TRUE(run_until([&] { return sent(router.last(), 16).size() == std::size_t(published); }));
+  const std::vector<Value> publications = sent(router.last(), 16);
+  for (int i = 0; i < published; ++i) {
+    EXPECT_EQ(publications[i].if_array()->at(4).if_array()->at(0), Value(i));
+  }
+}
+
 }  // namespace
 }  // namespace uvwamp

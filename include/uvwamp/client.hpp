@@ -126,6 +126,15 @@ struct ClientOptions {
   // or subscription the router makes after all is dropped at once). Zero for no limit.
   // Default 10 s.
   std::chrono::milliseconds request_timeout{10'000};
+  // The most bytes that may wait to be written to the router; a request that would go over it
+  // fails with invalid_argument (write_queue_full in its message). Default 16 MiB.
+  std::size_t write_queue_limit = std::size_t{16} << 20;
+  // Backpressure before that limit: when a request leaves more than `write_queue_high_water`
+  // bytes waiting, `on_send_pressure(true)` runs (on a later turn), and `on_send_pressure(false)`
+  // once everything waiting went to the kernel, so that a publisher can hold back instead of
+  // meeting the limit. At most write_queue_limit; zero for none. Default 1 MiB.
+  std::size_t write_queue_high_water = std::size_t{1} << 20;
+  std::function<void(bool congested)> on_send_pressure;
   // Reconnecting after the router went away, and restoring registrations and subscriptions
   // (reconnect.hpp, docs/resilience.md). Off by default.
   ReconnectOptions reconnect;
@@ -161,6 +170,9 @@ class Client {
 
   void set_session_ended_handler(SessionEndedHandler handler);
   bool is_joined() const noexcept;
+  // The bytes waiting to be written to the router (see ClientOptions::write_queue_high_water);
+  // 0 without a connection.
+  std::size_t queued_bytes() const noexcept;
 
   // The returned handle names the call for cancel() and continue_call(); it names nothing when
   // the call failed before it went out (its handler still runs, on a later turn).

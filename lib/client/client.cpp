@@ -53,6 +53,9 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
     on_session_ended_ = std::move(handler);
   }
   bool is_joined() const noexcept { return session_.state() == Session::State::established; }
+  std::size_t queued_bytes() const noexcept {
+    return connection_ && phase_ == Phase::connected ? connection_->queued_bytes() : 0;
+  }
 
   // Runs `request`, which owns what it sends, against the session and returns what it
   // returned. While the client reconnects the request waits for the rejoin (kept until then, and
@@ -88,6 +91,7 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
   void on_handler_exception(std::exception_ptr exception) override;
   void on_message(Value message) override;
   void on_connection_lost(const Error& why) override;
+  void on_send_pressure(bool congested) override;
   std::optional<std::vector<std::uint8_t>> tls_unique() const override;
   void run_blocking(std::function<void()> work, std::function<void()> done) override;
 
@@ -218,6 +222,8 @@ ConnectionOptions connection_options(const ClientOptions& options) {
   connection.max_outgoing_message_size = options.max_outgoing_message_size;
   connection.keepalive_interval = options.keepalive_interval;
   connection.keepalive_timeout = options.keepalive_timeout;
+  connection.write_queue_limit = options.write_queue_limit;
+  connection.write_queue_high_water = options.write_queue_high_water;
   return connection;
 }
 
@@ -710,6 +716,11 @@ void ClientCore::on_connection_lost(const Error& why) {
   disconnect(nullptr);
 }
 
+void ClientCore::on_send_pressure(bool congested) {
+  auto keep = shared_from_this();
+  if (options_.on_send_pressure) guarded([&] { options_.on_send_pressure(congested); });
+}
+
 std::optional<std::vector<std::uint8_t>> ClientCore::tls_unique() const {
   if (!connection_) return std::nullopt;
   return connection_->tls_unique();
@@ -900,6 +911,10 @@ void Client::set_session_ended_handler(SessionEndedHandler handler) {
 
 bool Client::is_joined() const noexcept {
   return core_->is_joined();
+}
+
+std::size_t Client::queued_bytes() const noexcept {
+  return core_->queued_bytes();
 }
 
 CallRequest Client::call(std::string procedure, Value::Array args, CallHandler on_result) {
