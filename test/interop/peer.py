@@ -2,6 +2,7 @@
 """An autobahn-python (asyncio) peer for uvwamp's interop test, test/client_interop_test.cpp.
 
   peer.py --url URL --realm REALM --serializer json|msgpack|cbor --prefix PREFIX --parent PID
+          [--reconnect]
 
 Joins REALM at URL (ws://... or rs://...) with the one serializer, registers its procedures and
 subscribes its topic, then prints one line, "ready SESSION_ID", on stdout. Everything else it
@@ -38,10 +39,14 @@ and for the Advanced Profile's RPC features:
                                         calls `procedure` with CALL.Options.timeout as given
                                         and answers the error URI it ends with, or "answered"
 
+With --reconnect (test/chaos_router_test.cpp, whose routers are killed and restarted under it)
+a lost session is not the end: it connects again, retrying every RECONNECT_MAX_DELAY_SECONDS at
+most, registers and subscribes again, and prints another "ready SESSION_ID" line each time.
+
 It never outlives the test: it exits when stdin reaches EOF (the test is done with it, or died),
 when the parent dies (PR_SET_PDEATHSIG, for a parent killed before it could close the pipe),
-when the session ends, and after LIFETIME_SECONDS in any case. Each call it makes to the uvwamp
-side gives up after CALL_TIMEOUT_SECONDS.
+when the session ends (unless --reconnect), and after LIFETIME_SECONDS (or --lifetime) in any
+case. Each call it makes to the uvwamp side gives up after CALL_TIMEOUT_SECONDS.
 """
 
 import argparse
@@ -62,6 +67,10 @@ from autobahn.wamp.types import CallOptions, CallResult, PublishOptions, Registe
 PR_SET_PDEATHSIG = 1
 LIFETIME_SECONDS = 300
 CALL_TIMEOUT_SECONDS = 10
+# --reconnect: the router is back within a fraction of a second (nexus) or a few seconds
+# (Crossbar), and the test waits for us, so retry soon and often.
+RECONNECT_INITIAL_DELAY_SECONDS = 0.05
+RECONNECT_MAX_DELAY_SECONDS = 0.5
 
 
 def die_with_parent(parent: int) -> None:
@@ -92,14 +101,25 @@ def as_result(result) -> tuple:
     return [result], {}
 
 
-def transport_for(url: str, serializer: str) -> dict:
+def transport_for(url: str, serializer: str, reconnect: bool) -> dict:
     if url.startswith(("rs://", "rss://")):
-        return {"type": "rawsocket", "url": url, "serializer": serializer, "max_retries": 0}
-    return {"type": "websocket", "url": url, "serializers": [serializer], "max_retries": 0}
+        transport = {"type": "rawsocket", "url": url, "serializer": serializer}
+    else:
+        transport = {"type": "websocket", "url": url, "serializers": [serializer]}
+    if not reconnect:
+        return {**transport, "max_retries": 0}
+    return {
+        **transport,
+        "max_retries": -1,
+        "initial_retry_delay": RECONNECT_INITIAL_DELAY_SECONDS,
+        "max_retry_delay": RECONNECT_MAX_DELAY_SECONDS,
+        "retry_delay_growth": 2.0,
+    }
 
 
 def make_component(args: argparse.Namespace, finished: asyncio.Future) -> Component:
-    component = Component(transports=[transport_for(args.url, args.serializer)], realm=args.realm)
+    transport = transport_for(args.url, args.serializer, args.reconnect)
+    component = Component(transports=[transport], realm=args.realm)
     prefix = args.prefix
     cancellations = []
     started = []
@@ -219,12 +239,14 @@ def make_component(args: argparse.Namespace, finished: asyncio.Future) -> Compon
 
     @component.on_leave
     def left(session, details):
-        log(f"left: {details.reason} {details.message or ''}")
-        settle(finished, 0)
+        if not args.reconnect:
+            log(f"left: {details.reason} {details.message or ''}")
+            settle(finished, 0)
 
     @component.on_disconnect
     def disconnected(session, was_clean):
-        settle(finished, 0 if was_clean else 1)
+        if not args.reconnect:
+            settle(finished, 0 if was_clean else 1)
 
     return component
 
@@ -238,17 +260,33 @@ async def main(args: argparse.Namespace) -> int:
             settle(finished, 0)
 
     def on_lifetime_over():
-        log(f"still running after {LIFETIME_SECONDS} s; exiting")
+        log(f"still running after {args.lifetime} s; exiting")
         settle(finished, 3)
 
+    component = None
+    running = None
+
+    def start_component():
+        nonlocal component, running
+        component = make_component(args, finished)
+        running = asyncio.ensure_future(component.start(loop))
+        running.add_done_callback(on_component_done)
+
     def on_component_done(done: asyncio.Future):
-        settle(finished, 1 if done.cancelled() or done.exception() else 0)
+        failed = done.cancelled() or done.exception()
+        if args.reconnect and not finished.done():
+            # autobahn's Component gives up on its own now and then (a session that ended
+            # cleanly counts as done); with --reconnect only the test ends us.
+            if failed:
+                reason = "cancelled" if done.cancelled() else repr(done.exception())
+                log(f"the component ended: {reason}; starting it again")
+            loop.call_later(RECONNECT_INITIAL_DELAY_SECONDS, start_component)
+            return
+        settle(finished, 1 if failed else 0)
 
     loop.add_reader(sys.stdin.fileno(), on_stdin)
-    lifetime = loop.call_later(LIFETIME_SECONDS, on_lifetime_over)
-    component = make_component(args, finished)
-    running = asyncio.ensure_future(component.start(loop))
-    running.add_done_callback(on_component_done)
+    lifetime = loop.call_later(args.lifetime, on_lifetime_over)
+    start_component()
     status = await finished
     lifetime.cancel()
     loop.remove_reader(sys.stdin.fileno())
@@ -269,6 +307,10 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--serializer", required=True, choices=["json", "msgpack", "cbor"])
     parser.add_argument("--prefix", required=True, help="the start of every URI")
     parser.add_argument("--parent", type=int, required=True, help="the test's pid")
+    parser.add_argument("--lifetime", type=float, default=LIFETIME_SECONDS, help="seconds at most")
+    parser.add_argument(
+        "--reconnect", action="store_true", help="connect again whenever the session is lost"
+    )
     return parser.parse_args()
 
 

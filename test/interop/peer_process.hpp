@@ -30,9 +30,9 @@ class PeerProcess {
   PeerProcess(const PeerProcess&) = delete;
   PeerProcess& operator=(const PeerProcess&) = delete;
 
-  // 0, or the uv error of uv_spawn.
+  // 0, or the uv error of uv_spawn. `more_args` go to peer.py as they are ("--reconnect").
   int spawn(const std::string& url, const std::string& realm, const std::string& serializer,
-            const std::string& prefix) {
+            const std::string& prefix, const std::vector<std::string>& more_args = {}) {
     uv_pipe_init(loop_, &stdin_, 0);
     uv_pipe_init(loop_, &stdout_, 0);
     pipes_open_ = true;
@@ -41,6 +41,7 @@ class PeerProcess {
     std::vector<std::string> words = {
         UVWAMP_TEST_PEER_PYTHON, UVWAMP_TEST_PEER, "--url",    url,    "--realm",  realm,
         "--serializer",          serializer,       "--prefix", prefix, "--parent", parent};
+    words.insert(words.end(), more_args.begin(), more_args.end());
     std::vector<char*> argv;
     for (std::string& word : words)
       argv.push_back(word.data());
@@ -88,6 +89,18 @@ class PeerProcess {
     const auto newline = output_.find('\n');
     if (newline == std::string::npos) return std::nullopt;
     return std::stoull(output_.substr(prefix.size(), newline - prefix.size()));
+  }
+
+  // How many "ready" lines came: with --reconnect, one for each session the peer opened.
+  std::size_t ready_count() const {
+    std::size_t count = 0;
+    for (std::size_t line = 0; line < output_.size();) {
+      const auto newline = output_.find('\n', line);
+      if (newline == std::string::npos) break;
+      if (output_.compare(line, 6, "ready ") == 0) ++count;
+      line = newline + 1;
+    }
+    return count;
   }
 
   bool started() const { return started_; }
