@@ -318,6 +318,12 @@ int uvwamp_options_set_rawsocket_ping(uvwamp_options* options, int ping);
  * nothing. 0 for no limit of the client's own; 16 MiB by default. */
 int uvwamp_options_set_max_outgoing_message_size(uvwamp_options* options, size_t bytes);
 
+/* Backpressure: at most `limit` bytes wait to be written (a request over it fails with
+ * UVWAMP_EINVAL); past `high_water` the send-pressure callback (uvwamp_client_set_send_pressure_cb)
+ * is told to hold back, and told again once the queue is empty. limit not 0, high_water at most
+ * limit (0 for no callback); 16 MiB and 1 MiB by default. */
+int uvwamp_options_set_write_queue(uvwamp_options* options, size_t limit, size_t high_water);
+
 /* Reconnecting (docs/resilience.md, ReconnectOptions in reconnect.hpp): with it on, a client
  * whose connection is lost, or whose router ends the session with a reason added by
  * uvwamp_options_add_reconnect_reason ("wamp.close.system_shutdown" is there already), connects
@@ -728,6 +734,15 @@ typedef struct uvwamp_reconnect_cbs {
 /* Copies `cbs` (NULL to stop them all). Returns 0, UVWAMP_EINVAL or UVWAMP_ECLOSED. */
 int uvwamp_client_set_reconnect_cbs(uvwamp_client* client, const uvwamp_reconnect_cbs* cbs,
                                     void* user_data);
+/* `congested` 1: the write queue passed the high-water mark (uvwamp_options_set_write_queue);
+ * 0: it is empty again. */
+typedef void (*uvwamp_send_pressure_cb)(uvwamp_client* client, int congested, void* user_data);
+/* Runs `on_pressure` (NULL to stop) as the write queue rises past the mark and empties. Returns
+ * 0, UVWAMP_EINVAL or UVWAMP_ECLOSED. */
+int uvwamp_client_set_send_pressure_cb(uvwamp_client* client, uvwamp_send_pressure_cb on_pressure,
+                                       void* user_data);
+/* The bytes waiting to be written to the router; 0 without a connection (also for NULL). */
+size_t uvwamp_client_queued_bytes(const uvwamp_client* client);
 /* 1 while a session is open, else 0 (also for NULL). */
 int uvwamp_client_is_joined(const uvwamp_client* client);
 

@@ -672,6 +672,11 @@ static void test_options_refused(void) {
   CHECK_INT(uvwamp_options_set_keepalive(options, 30000, 10000), 0);
   CHECK_INT(uvwamp_options_set_rawsocket_ping(NULL, 1), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_max_outgoing_message_size(options, 0), 0);
+  CHECK_INT(uvwamp_options_set_write_queue(options, 0, 0), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_write_queue(options, 1000, 1001), UVWAMP_EINVAL);
+  CHECK_INT(uvwamp_options_set_write_queue(options, 1 << 24, 1 << 20), 0);
+  CHECK(uvwamp_client_queued_bytes(NULL) == 0);
+  CHECK_INT(uvwamp_client_set_send_pressure_cb(NULL, NULL, NULL), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_reconnect(NULL, 1), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 100, 10, 2.0, 0.1), UVWAMP_EINVAL);
   CHECK_INT(uvwamp_options_set_reconnect_backoff(options, 10, 100, 0.5, 0.1), UVWAMP_EINVAL);

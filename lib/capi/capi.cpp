@@ -664,6 +664,13 @@ int uvwamp_options_set_max_outgoing_message_size(uvwamp_options* options, size_t
   return 0;
 }
 
+int uvwamp_options_set_write_queue(uvwamp_options* options, size_t limit, size_t high_water) {
+  if (options == nullptr || limit == 0 || high_water > limit) return UVWAMP_EINVAL;
+  options->cpp.write_queue_limit = limit;
+  options->cpp.write_queue_high_water = high_water;
+  return 0;
+}
+
 int uvwamp_options_set_reconnect(uvwamp_options* options, int enabled) {
   if (options == nullptr) return UVWAMP_EINVAL;
   options->cpp.reconnect.enabled = enabled != 0;
@@ -1125,6 +1132,10 @@ int uvwamp_client_new(struct uv_loop_s* loop, const uvwamp_options* options,
       cpp_options.auth.methods.push_back(make(made.get(), made->secret_requests));
     }
     forward_reconnect_events(made.get(), cpp_options.reconnect);
+    cpp_options.on_send_pressure = [client = made.get()](bool congested) {
+      if (client->on_send_pressure == nullptr) return;
+      client->on_send_pressure(client, congested ? 1 : 0, client->send_pressure_user_data);
+    };
     try {
       made->cpp = std::make_unique<uvwamp::Client>(loop, std::move(cpp_options));
     } catch (const std::invalid_argument&) {
@@ -1173,6 +1184,18 @@ int uvwamp_client_set_reconnect_cbs(uvwamp_client* client, const uvwamp_reconnec
   client->reconnect_cbs = cbs != nullptr ? *cbs : uvwamp_reconnect_cbs{};
   client->reconnect_user_data = user_data;
   return 0;
+}
+
+int uvwamp_client_set_send_pressure_cb(uvwamp_client* client, uvwamp_send_pressure_cb on_pressure,
+                                       void* user_data) {
+  if (int rc = check_client(client); rc != 0) return rc;
+  client->on_send_pressure = on_pressure;
+  client->send_pressure_user_data = user_data;
+  return 0;
+}
+
+size_t uvwamp_client_queued_bytes(const uvwamp_client* client) {
+  return client != nullptr ? client->cpp->queued_bytes() : 0;
 }
 
 int uvwamp_client_is_joined(const uvwamp_client* client) {

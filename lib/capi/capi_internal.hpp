@@ -34,6 +34,8 @@ struct uvwamp_client {
   std::shared_ptr<uvwamp::capi::SecretRequests> secret_requests;
   uvwamp_reconnect_cbs reconnect_cbs{};
   void* reconnect_user_data = nullptr;
+  uvwamp_send_pressure_cb on_send_pressure = nullptr;
+  void* send_pressure_user_data = nullptr;
   bool closing = false;
 };
 
