@@ -125,20 +125,25 @@ class Background:
         self.process = subprocess.Popen(
             [TOOL, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
+        self.verb = args[0]
         self.stderr = b""
+        self.wait_for_stderr(ready)
+
+    def wait_for_stderr(self, text, count=1):
+        """Reads stderr until `text` was said `count` times in all."""
         selector = selectors.DefaultSelector()
         selector.register(self.process.stderr, selectors.EVENT_READ)
         deadline = time.monotonic() + TIMEOUT
-        while ready.encode() not in self.stderr:
+        while self.stderr.count(text.encode()) < count:
             if time.monotonic() > deadline or not selector.select(deadline - time.monotonic()):
                 self.process.kill()
-                raise AssertionError(f"{args[0]} never said {ready!r}; stderr: {self.stderr!r}")
+                raise AssertionError(f"{self.verb} never said {text!r}; stderr: {self.stderr!r}")
             chunk = os.read(self.process.stderr.fileno(), 4096)
             if not chunk:
                 self.process.wait()
                 raise AssertionError(
-                    f"{args[0]} exited with {self.process.returncode} before it said "
-                    f"{ready!r}; stderr: {self.stderr!r}"
+                    f"{self.verb} exited with {self.process.returncode} before it said "
+                    f"{text!r}; stderr: {self.stderr!r}"
                 )
             self.stderr += chunk
         selector.close()
@@ -826,6 +831,80 @@ class Crossbar(RouterTests, AuthenticationTests, unittest.TestCase):
 
 
 @unittest.skipUnless(shutil.which("ssh-keygen"), "needs ssh-keygen (openssh-client) to make keys")
+class RouterRestart(unittest.TestCase):
+    """subscribe and register outlive a nexus killed with SIGKILL and started again on the same
+    ports: they reconnect, subscribe or register again, and print or answer as before; with
+    --no-reconnect they end with the session (exit status 4)."""
+
+    def start_router(self, ports=None):
+        command = [sys.executable, str(ROUTERCTL)]
+        if ports:
+            command += ["--ports", ports]
+        server = subprocess.Popen(
+            [*command, "serve", "nexus"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        endpoints = json.loads(server.stdout.readline() or '{"error": "routerctl died"}')
+        if "error" in endpoints:
+            server.stdin.close()
+            server.wait()
+            raise RuntimeError(f"no nexus router: {endpoints['error']}")
+        self.addCleanup(self.stop_router, server)
+        return server, endpoints
+
+    @staticmethod
+    def stop_router(server):
+        if server.stdin.closed:
+            return
+        server.stdin.close()
+        server.wait(timeout=TIMEOUT)
+        server.stdout.close()
+
+    def kill_router(self, server, endpoints):
+        os.killpg(endpoints["pid"], signal.SIGKILL)
+        # routerctl says the router is gone once every process of it exited.
+        self.assertIn("exited", json.loads(server.stdout.readline()))
+        self.stop_router(server)
+
+    def test_subscribe_and_register_come_back_after_a_restart(self):
+        server, endpoints = self.start_router()
+        session = ["--url", endpoints["rawsocket_url"], "--realm", endpoints["realm"]]
+        ports = f"{endpoints['websocket_port']},{endpoints['rawsocket_port']}"
+        topic, procedure = unique("com.cli.restart.topic"), unique("com.cli.restart.proc")
+        subscriber = Background(["subscribe", topic, *session], ready=f"subscribed to {topic}")
+        self.addCleanup(subscriber.kill)
+        callee = Background(
+            ["register", procedure, "--result", '"still here"', *session],
+            ready=f"registered {procedure}",
+        )
+        self.addCleanup(callee.kill)
+        ended = Background(
+            ["subscribe", topic, "--no-reconnect", *session], ready=f"subscribed to {topic}"
+        )
+        self.addCleanup(ended.kill)
+
+        self.kill_router(server, endpoints)
+        for each in (subscriber, callee):
+            each.wait_for_stderr("the session was lost")
+            each.wait_for_stderr("reconnecting in")
+        status, _, stderr = ended.finish()
+        self.assertEqual(status, 4, stderr)
+        self.assertIn(b"the session ended", stderr)
+
+        self.start_router(ports)
+        for each in (subscriber, callee):
+            each.wait_for_stderr("rejoined realm")
+        done = subprocess.run(
+            [TOOL, "call", procedure, *session], capture_output=True, timeout=TIMEOUT
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(json.loads(done.stdout)["args"], ["still here"])
+        done = subprocess.run(
+            [TOOL, "publish", topic, "7", *session], capture_output=True, timeout=TIMEOUT
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(json.loads(subscriber.read_line())["args"], [7])
+
+
 class KeyVerb(unittest.TestCase):
     """`uvwamp key` against the public keys ssh-keygen gives for the keys it made."""
 
