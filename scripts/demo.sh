@@ -2,7 +2,10 @@
 # The demo: sets the machine up, builds uvwamp, starts a local nexus router and shows WAMP at work
 # through it. The callee and subscriber samples (samples/cpp/register, subscribe) run in the
 # background while the caller and publisher samples talk to them; then the uvwamp tool does the
-# same from the shell. Everything the demo starts stops when it ends, however it ends: the router
+# same from the shell. Last, the router is killed and started again on its ports under the daemon
+# sample (samples/cpp/daemon), which reconnects, registers and subscribes again, and answers and
+# prints as before; the register sample, which does not reconnect, ends with the router.
+# Everything the demo starts stops when it ends, however it ends: the router
 # goes down as soon as this script lets go of its stdin, even if the script is killed.
 #
 #   scripts/demo.sh           UVWAMP_BUILD_DIR chooses the build directory (default: build/)
@@ -12,7 +15,7 @@ build=${UVWAMP_BUILD_DIR:-$root/build}
 
 "$root/scripts/setup.sh"
 if [ ! -f "$build/build.ninja" ]; then meson setup "$build" "$root" >/dev/null; fi
-samples=(register call subscribe publish)
+samples=(register call subscribe publish daemon)
 ninja -C "$build" tools/uvwamp/uvwamp "${samples[@]/#/samples/cpp/}" >/dev/null
 tool="$build/tools/uvwamp/uvwamp"
 sample() { "$build/samples/cpp/$1" "$url" "$realm" "${@:2}"; }
@@ -67,12 +70,22 @@ typed() {
   printf '$%s\n' "$line"
 }
 
-coproc ROUTER { exec python3 "$root/test/fixture/routerctl.py" serve nexus; }
-router_pid=$ROUTER_PID
-read -r -t 60 endpoints <&"${ROUTER[0]}" || endpoints='{"error": "routerctl said nothing"}'
-url=$(python3 -c 'import json, sys
+# Starts nexus (on the ports "WS,RS" when given) and reads the endpoints routerctl describes.
+start_router() {
+  coproc ROUTER { exec python3 "$root/test/fixture/routerctl.py" ${1:+--ports "$1"} serve nexus; }
+  router_pid=$ROUTER_PID
+  read -r -t 60 endpoints <&"${ROUTER[0]}" || endpoints='{"error": "routerctl said nothing"}'
+}
+# What the endpoints say: json_of KEY.
+json_of() {
+  python3 -c 'import json, sys
 e = json.loads(sys.argv[1])
-print(e.get("websocket_url") or sys.exit("demo: no router: " + e["error"]))' "$endpoints")
+print(e.get(sys.argv[2]) or sys.exit("demo: no router: " + e.get("error", sys.argv[2])))' \
+    "$endpoints" "$1"
+}
+
+start_router
+url=$(json_of websocket_url)
 realm=realm1
 say "nexus is up: $url, realm $realm"
 
@@ -118,6 +131,25 @@ show publish com.example.tick 99 --kwargs '{"from":"the shell"}' --acknowledge
 wait "${background[-1]}"
 echo "   uvwamp subscribe printed:"
 grep -v '^uvwamp subscribe:' "$work/ticks.out" | indent | indent
+
+say "the router restarts under samples/cpp/daemon, which reconnects and registers again"
+start "$work/daemon.out" sample daemon
+daemon=${background[-1]}
+wait_for "$work/daemon.out" "subscribed to com.example.tick" "$daemon"
+wait_for "$work/daemon.out" "registered com.example.daemon.status" "$daemon"
+ports="$(json_of websocket_port),$(json_of rawsocket_port)"
+echo "   killing nexus with SIGKILL, then starting it again on the same ports"
+kill -KILL -- "-$(json_of pid)"
+read -r -t 20 _ <&"${ROUTER[0]}" || true # routerctl's {"exited": -9}
+eval "exec ${ROUTER[1]}>&-"
+wait "$router_pid" 2>/dev/null || true
+start_router "$ports"
+wait_for "$work/daemon.out" "back as session" "$daemon"
+show publish com.example.tick '"after the restart"' --acknowledge
+wait_for "$work/daemon.out" "after the restart" "$daemon"
+show call com.example.daemon.status
+echo "   samples/cpp/daemon printed:"
+indent <"$work/daemon.out" | indent
 
 say "what samples/cpp/register printed"
 indent <"$work/register.out"
