@@ -463,6 +463,27 @@ TEST_F(ReconnectTest, CloseStopsReconnectingInEachPhase) {
   }
 }
 
+// leave() is the application's end of the session: a connection lost before the router's
+// GOODBYE completes the leave, and nothing reconnects.
+TEST_F(ReconnectTest, AConnectionLostWhileLeavingIsNotBroughtBack) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    if (type_of(message) == 6) return peer.drop();  // no GOODBYE back
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+  };
+  Client& client = make_reconnecting(reconnecting_options());
+  ASSERT_TRUE(join(client));
+  client.register_procedure("com.p", nullptr, nullptr);
+  std::optional<WampResult<std::string>> left;
+  client.leave([&](WampResult<std::string> r) { left.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return left.has_value(); }));
+  EXPECT_EQ(left->error().code, client_errc::transport_lost) << left->error().message;
+  run_until([] { return false; }, milliseconds(100));
+  EXPECT_EQ(router.peers().size(), 1u) << "the client reconnected after leave()";
+  EXPECT_FALSE(said("disconnected"));
+  EXPECT_FALSE(said("reconnecting 1"));
+}
+
 TEST_F(ReconnectTest, LeaveWhileReconnectingStopsIt) {
   ScriptedRouter& router = serve();
   ClientOptions made = reconnecting_options();
