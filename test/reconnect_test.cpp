@@ -446,9 +446,42 @@ TEST_F(ReconnectTest, CloseStopsReconnectingInEachPhase) {
     run_until([] { return false; }, milliseconds(400));
     EXPECT_EQ(router.peers().size(), peers) << "an attempt after close()";
   }
+  // While restoring: the router never answers the REGISTER that brings the registration back.
+  {
+    log = {};
+    answer_hello = true;
+    bool restoring = false;
+    router.script = [&](RouterPeer& peer, const Value& message) {
+      if (type_of(message) == 64 && restoring) return;
+      ScriptedRouter::welcome_and_goodbye(peer, message);
+      if (type_of(message) == 64) {
+        peer.send(Value::Array{65, message.if_array()->at(1), 700});
+      }
+    };
+    Client& client = make_reconnecting(made);
+    ASSERT_TRUE(join(client));
+    std::optional<WampResult<Registration>> registered;
+    client.register_procedure("com.p", nullptr,
+                              [&](WampResult<Registration> r) { registered.emplace(r); });
+    ASSERT_TRUE(run_until([&] { return registered.has_value(); }));
+    restoring = true;
+    const std::size_t peers = router.peers().size();
+    router.last().drop();
+    ASSERT_TRUE(run_until(
+        [&] { return router.peers().size() == peers + 1 && !sent(router.last(), 64).empty(); }));
+    bool closed = false;
+    client.close([&] { closed = true; });
+    ASSERT_TRUE(run_until([&] { return closed; }));
+    EXPECT_FALSE(said("rejoined"));
+    EXPECT_FALSE(log.ended) << "close() ends the session without the session-ended handler";
+  }
   // While joining again.
   {
     log = {};
+    router.script = [&](RouterPeer& peer, const Value& message) {
+      if (type_of(message) == 1 && !answer_hello) return;
+      ScriptedRouter::welcome_and_goodbye(peer, message);
+    };
     Client& client = make_reconnecting(made);
     ASSERT_TRUE(join(client));
     answer_hello = false;
