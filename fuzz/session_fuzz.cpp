@@ -1,8 +1,9 @@
 // libFuzzer target for the session: the input is what a router says, one JSON message per line.
 // The session joins; once welcomed it makes one request of each kind, and handlers make more as
 // answers come: calls with progressive results and timeouts, progressive input, cancels in each
-// mode, invocations held with interrupt and input handlers. Between lines the fake clock moves
-// on, so timeouts fire. Whatever the router says, the session must not crash, every request must
+// mode, invocations held with interrupt and input handlers, a timeout on every request. An ended
+// session joins again and restores what it kept, as the client's reconnect does. Between lines
+// the fake clock moves on, so timeouts fire. Whatever the router says, the session must not crash, every request must
 // complete exactly once by the time the owner ends the session, and no progressive result may
 // come after its call completed.
 #include <uvwamp/client.hpp>
@@ -110,11 +111,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                    requests.track<WampResult<CallResult>>()));
       PublishOptions acknowledged;
       acknowledged.acknowledge = true;
+      acknowledged.timeout = std::chrono::milliseconds(150);
       session.publish("com.example.t", {}, {}, acknowledged,
                       requests.track<WampResult<Publication>>());
       auto subscribed = requests.track<WampResult<Subscription>>();
       session.subscribe(
-          "com.example.t", {}, [](const Event&) {},
+          "com.example.t", SubscribeOptions{{}, std::chrono::milliseconds(200)},
+          [](const Event&) {},
           [&, subscribed](WampResult<Subscription> s) {
             subscribed(s);
             if (s && requests.size() < kMaxRequests) {
@@ -122,6 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
           });
       RegisterOptions timed;
+      timed.timeout = std::chrono::milliseconds(300);
       timed.forward_timeout = true;
       timed.match = MatchPolicy::prefix;
       timed.on_revoked = [&](const Registration&, const std::string&) {
@@ -157,8 +161,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           },
           requests.track<WampResult<Registration>>());
     };
+    // An ended session joins again and restores what it kept, as the client's reconnect does.
+    auto rejoin = [&] {
+      if (session.state() != Session::State::closed || requests.size() >= kMaxRequests) return;
+      auto rejoined = requests.track<WampResult<SessionInfo>>();
+      session.join("realm1", {}, {}, [&, rejoined](WampResult<SessionInfo> info) {
+        rejoined(info);
+        if (info && requests.size() < kMaxRequests) {
+          session.restore(requests.track<WampResult<RestoreReport>>());
+        }
+      });
+    };
     // What the owner does between the router's messages, chosen by the line's first byte.
     auto act = [&](std::uint8_t choice) {
+      if (choice % 6 == 5) return rejoin();
       if (calls.empty()) return;
       const CallRequest& call = calls[choice % calls.size()];
       switch (choice % 5) {
@@ -179,6 +195,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           session.expire(link.time);
       }
     };
+    session.keep_for_restore(true);
     auto joined = requests.track<WampResult<SessionInfo>>();
     // Two methods, so that CHALLENGE meets both an answer and a refusal (wampcra without a
     // "challenge" member) as well as methods never offered.

@@ -29,10 +29,12 @@ while IFS= read -r line; do
 done <"$root/fuzz/seeds.jsonl"
 
 # The session reads a router's side of a conversation, a JSON message per line: one seed is a
-# whole session, one a session that authenticates first, another every seed message at once.
+# whole session, one a session that authenticates first, one a session that ends and is joined
+# and restored again (the line "e" is the owner's rejoin), another every seed message at once.
 mkdir -p "$corpus/session"
 cp "$root/fuzz/session_seed.jsonl" "$corpus/session/seed_session"
 cp "$root/fuzz/session_auth_seed.jsonl" "$corpus/session/seed_auth_session"
+cp "$root/fuzz/session_restore_seed.jsonl" "$corpus/session/seed_restore_session"
 cp "$root/fuzz/seeds.jsonl" "$corpus/session/seed_messages"
 
 # The framing targets start from nothing: their inputs are handshake replies and frames, which
