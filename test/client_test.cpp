@@ -644,5 +644,37 @@ TEST_F(ClientTest, SendPressureRisesAndFallsWithTheWriteQueue) {
   }
 }
 
+// Every request times out on the loop: here an UNREGISTER the router never answers, with the
+// request's own timeout, and a SUBSCRIBE with ClientOptions::request_timeout.
+TEST_F(ClientTest, RequestsTimeOutOnTheLoop) {
+  ScriptedRouter& router = serve();
+  router.script = [](RouterPeer& peer, const Value& message) {
+    ScriptedRouter::welcome_and_goodbye(peer, message);
+    if (type_of(message) == 64) peer.send(Value::Array{65, message.if_array()->at(1), 700});
+  };
+  ClientOptions timed = options();
+  timed.request_timeout = std::chrono::milliseconds(80);
+  Client& client = make(std::move(timed));
+  ASSERT_TRUE(join(client));
+  std::optional<WampResult<Registration>> registered;
+  client.register_procedure("com.p", nullptr,
+                            [&](WampResult<Registration> r) { registered.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return registered.has_value(); }));
+  std::optional<WampStatus> unregistered;
+  std::optional<WampResult<Subscription>> subscribed;
+  client.unregister(
+      registered->value(), [&](WampStatus s) { unregistered.emplace(s); },
+      std::chrono::milliseconds(30));
+  client.subscribe("com.t", nullptr, [&](WampResult<Subscription> r) { subscribed.emplace(r); });
+  ASSERT_TRUE(run_until([&] { return unregistered.has_value(); }));
+  EXPECT_FALSE(subscribed.has_value()) << "the subscribe's longer timeout passed first";
+  EXPECT_EQ(unregistered->error().code, client_errc::timed_out);
+  EXPECT_NE(unregistered->error().message.find("within 30 ms"), std::string::npos);
+  ASSERT_TRUE(run_until([&] { return subscribed.has_value(); }));
+  EXPECT_EQ(subscribed->error().code, client_errc::timed_out);
+  EXPECT_NE(subscribed->error().message.find("within 80 ms"), std::string::npos);
+  EXPECT_TRUE(client.is_joined());
+}
+
 }  // namespace
 }  // namespace uvwamp

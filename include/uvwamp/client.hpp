@@ -202,8 +202,11 @@ class Client {
   void subscribe(std::string topic, EventHandler on_event, SubscribeHandler on_subscribed);
   void subscribe(std::string topic, SubscribeOptions options, EventHandler on_event,
                  SubscribeHandler on_subscribed);
-  // No event reaches the subscription's handler once unsubscribe() was called.
+  // No event reaches the subscription's handler once unsubscribe() was called. `timeout`:
+  // how long to wait for UNSUBSCRIBED (zero: no limit); ClientOptions::request_timeout without.
   void unsubscribe(const Subscription& subscription, DoneHandler on_done);
+  void unsubscribe(const Subscription& subscription, DoneHandler on_done,
+                   std::chrono::milliseconds timeout);
 
   void register_procedure(std::string procedure, InvocationHandler on_invocation,
                           RegisterHandler on_registered);
@@ -215,8 +218,11 @@ class Client {
   void register_procedure(std::string procedure, RegisterOptions options,
                           std::shared_ptr<WorkerPool> pool, WorkerInvocationHandler on_invocation,
                           RegisterHandler on_registered);
-  // No invocation reaches the handler once unregister() was called.
+  // No invocation reaches the handler once unregister() was called. `timeout`: how long to wait
+  // for UNREGISTERED (zero: no limit); ClientOptions::request_timeout without.
   void unregister(const Registration& registration, DoneHandler on_done);
+  void unregister(const Registration& registration, DoneHandler on_done,
+                  std::chrono::milliseconds timeout);
 
  private:
   std::shared_ptr<detail::ClientCore> core_;

@@ -981,8 +981,13 @@ void Client::subscribe(std::string topic, SubscribeOptions options, EventHandler
 }
 
 void Client::unsubscribe(const Subscription& subscription, DoneHandler on_done) {
+  unsubscribe(subscription, std::move(on_done), core_->options().request_timeout);
+}
+
+void Client::unsubscribe(const Subscription& subscription, DoneHandler on_done,
+                         std::chrono::milliseconds timeout) {
   on_done = or_ignore(std::move(on_done));
-  core_->submit([subscription, on_done, timeout = core_->options().request_timeout](
+  core_->submit([subscription, on_done, timeout](
                     Session& session) { session.unsubscribe(subscription, on_done, timeout); },
                 on_done);
 }
@@ -1017,9 +1022,14 @@ void Client::register_procedure(std::string procedure, RegisterOptions options,
 }
 
 void Client::unregister(const Registration& registration, DoneHandler on_done) {
+  unregister(registration, std::move(on_done), core_->options().request_timeout);
+}
+
+void Client::unregister(const Registration& registration, DoneHandler on_done,
+                        std::chrono::milliseconds timeout) {
   on_done = or_ignore(std::move(on_done));
-  core_->submit([registration, on_done, timeout = core_->options().request_timeout](
-                    Session& session) { session.unregister(registration, on_done, timeout); },
+  core_->submit([registration, on_done,
+                 timeout](Session& session) { session.unregister(registration, on_done, timeout); },
                 on_done);
 }
 
