@@ -19,6 +19,9 @@ samples=(register call subscribe publish daemon)
 ninja -C "$build" tools/uvwamp/uvwamp "${samples[@]/#/samples/cpp/}" >/dev/null
 tool="$build/tools/uvwamp/uvwamp"
 sample() { "$build/samples/cpp/$1" "$url" "$realm" "${@:2}"; }
+# A sample in the background is started by its path, not through sample(): the sample itself is
+# then the process cleanup stops (a function would run it in a subshell cleanup cannot reach).
+samples_dir=$build/samples/cpp
 
 work=$(mktemp -d)
 background=()
@@ -89,9 +92,9 @@ url=$(json_of websocket_url)
 realm=realm1
 say "nexus is up: $url, realm $realm"
 
-start "$work/register.out" sample register
+start "$work/register.out" "$samples_dir/register" "$url" "$realm"
 wait_for "$work/register.out" "registered com.example.greet" "${background[-1]}"
-start "$work/subscribe.out" sample subscribe 3
+start "$work/subscribe.out" "$samples_dir/subscribe" "$url" "$realm" 3
 subscriber=${background[-1]}
 wait_for "$work/subscribe.out" "subscribed to com.example.tick" "$subscriber"
 echo "samples/cpp/register and samples/cpp/subscribe run in the background."
@@ -133,7 +136,7 @@ echo "   uvwamp subscribe printed:"
 grep -v '^uvwamp subscribe:' "$work/ticks.out" | indent | indent
 
 say "the router restarts under samples/cpp/daemon, which reconnects and registers again"
-start "$work/daemon.out" sample daemon
+start "$work/daemon.out" "$samples_dir/daemon" "$url" "$realm"
 daemon=${background[-1]}
 wait_for "$work/daemon.out" "subscribed to com.example.tick" "$daemon"
 wait_for "$work/daemon.out" "registered com.example.daemon.status" "$daemon"
