@@ -3,9 +3,9 @@
 // answers come: calls with progressive results and timeouts, progressive input, cancels in each
 // mode, invocations held with interrupt and input handlers, a timeout on every request. An ended
 // session joins again and restores what it kept, as the client's reconnect does. Between lines
-// the fake clock moves on, so timeouts fire. Whatever the router says, the session must not crash, every request must
-// complete exactly once by the time the owner ends the session, and no progressive result may
-// come after its call completed.
+// the fake clock moves on, so timeouts fire. Whatever the router says, the session must not crash,
+// every request must complete exactly once by the time the owner ends the session, and no
+// progressive result may come after its call completed.
 #include <uvwamp/client.hpp>
 #include <uvwamp/serializer.hpp>
 
