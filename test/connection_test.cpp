@@ -795,6 +795,7 @@ TEST_F(ConnectionTest, KeepaliveGoesOnWhileTheRouterAnswers) {
     };
     ConnectionOptions options;
     options.keepalive_interval = std::chrono::milliseconds(20);
+    options.rawsocket_ping = true;
     options.keepalive_timeout = std::chrono::milliseconds(200);
     auto& connection = make(options);
     ASSERT_TRUE(open(*connection, url_).ok());
@@ -830,6 +831,7 @@ TEST_F(ConnectionTest, KeepaliveCountsAnythingFromTheRouterAsAnAnswer) {
     };
     ConnectionOptions options;
     options.keepalive_interval = std::chrono::milliseconds(20);
+    options.rawsocket_ping = true;
     options.keepalive_timeout = std::chrono::milliseconds(100);
     auto& connection = make(options);
     ASSERT_TRUE(open(*connection, url_).ok());
@@ -854,6 +856,7 @@ TEST_F(ConnectionTest, KeepaliveLosesARouterThatStopsAnswering) {
     };
     ConnectionOptions options;
     options.keepalive_interval = std::chrono::milliseconds(50);
+    options.rawsocket_ping = true;
     options.keepalive_timeout = std::chrono::milliseconds(150);
     auto& connection = make(options);
     const auto started = std::chrono::steady_clock::now();
@@ -883,6 +886,7 @@ TEST_F(ConnectionTest, KeepaliveLosesARouterThatNeverAnswers) {
     router.on_frame = [](Peer&, const ClientFrame&) {};
     ConnectionOptions options;
     options.keepalive_interval = std::chrono::milliseconds(100);
+    options.rawsocket_ping = true;
     options.keepalive_timeout = std::chrono::milliseconds(100);
     auto& connection = make(options);
     const auto started = std::chrono::steady_clock::now();
@@ -916,6 +920,7 @@ TEST_F(ConnectionTest, KeepaliveOffSendsNoPing) {
     ScriptedRouter& without = serve(kind);
     ConnectionOptions options;
     options.keepalive_interval = std::chrono::milliseconds(20);
+    options.rawsocket_ping = true;
     auto& pinging = make(options);
     ASSERT_TRUE(open(*pinging, pinging_url).ok());
     ConnectionOptions off;
@@ -930,6 +935,36 @@ TEST_F(ConnectionTest, KeepaliveOffSendsNoPing) {
     close_and_destroy(pinging);
     close_and_destroy(quiet);
   }
+}
+
+// RawSocket pings are opt-in (Crossbar drops the connection at a PING): a RawSocket connection
+// with a keepalive interval but without rawsocket_ping sends none.
+TEST_F(ConnectionTest, RawSocketPingsOnlyWhenAskedFor) {
+  const Kind kind = Kind::rawsocket;
+  ScriptedRouter& with_pings = serve(kind);
+  with_pings.on_frame = [&with_pings, kind](Peer& peer, const ClientFrame& frame) {
+    if (is_ping(kind, frame)) {
+      peer.send(pong(kind, frame.payload));
+    } else {
+      with_pings.echo(peer, frame);
+    }
+  };
+  const std::string pinging_url = url_;
+  ScriptedRouter& without = serve(kind);
+  ConnectionOptions options;
+  options.keepalive_interval = std::chrono::milliseconds(20);
+  options.rawsocket_ping = true;
+  auto& pinging = make(options);
+  ASSERT_TRUE(open(*pinging, pinging_url).ok());
+  options.rawsocket_ping = false;
+  auto& quiet = make(options);
+  ASSERT_TRUE(open(*quiet, url_).ok());
+  ASSERT_TRUE(run_until(
+      [&] { return pings(kind, with_pings.peers().at(0)).size() >= 10 || listener_.lost > 0; }));
+  EXPECT_TRUE(without.peers().at(0).frames.empty());
+  EXPECT_EQ(listener_.lost, 0);
+  close_and_destroy(pinging);
+  close_and_destroy(quiet);
 }
 
 // ---- Backpressure, and close() with bytes queued ----

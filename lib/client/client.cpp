@@ -222,6 +222,7 @@ ConnectionOptions connection_options(const ClientOptions& options) {
   connection.max_outgoing_message_size = options.max_outgoing_message_size;
   connection.keepalive_interval = options.keepalive_interval;
   connection.keepalive_timeout = options.keepalive_timeout;
+  connection.rawsocket_ping = options.rawsocket_ping;
   connection.write_queue_limit = options.write_queue_limit;
   connection.write_queue_high_water = options.write_queue_high_water;
   return connection;
@@ -430,12 +431,7 @@ void ClientCore::start_attempt(std::size_t first_url) {
 void ClientCore::try_url() {
   Connection::Listener& listener = *this;
   const std::string& url = options_.urls[url_index_];
-  ConnectionOptions connection = connection_options(options_);
-  Result<Endpoint> endpoint = parse_endpoint(url);  // parsed once already: it cannot fail
-  if (endpoint && endpoint->protocol == Endpoint::Protocol::rawsocket && !options_.rawsocket_ping) {
-    connection.keepalive_interval = std::chrono::milliseconds::zero();
-  }
-  connection_ = std::make_unique<Connection>(loop_, listener, std::move(connection));
+  connection_ = std::make_unique<Connection>(loop_, listener, connection_options(options_));
   connection_needs_close_ = false;
   Status started = connection_->connect(
       url, [this](Result<const Serializer*> r) { on_connected(std::move(r)); });

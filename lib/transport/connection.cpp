@@ -366,6 +366,7 @@ void Connection::on_opened() {
 void Connection::start_keepalive() {
   const std::uint64_t interval = milliseconds(options_.keepalive_interval);
   if (interval == 0) return;
+  if (endpoint_.protocol == Endpoint::Protocol::rawsocket && !options_.rawsocket_ping) return;
   uv_timer_start(&timer_, on_timer, interval, 0);
 }
 

@@ -105,6 +105,10 @@ struct ConnectionOptions {
   // How long the router may take to answer a ping; positive when keepalive_interval is.
   // Default 10 s.
   std::chrono::milliseconds keepalive_timeout{10'000};
+  // Keepalive over RawSocket too, with PING frames. Off by default: Crossbar (autobahn-python's
+  // RawSocket, which reads the frame type as part of the length) drops the connection at the
+  // first PING; nexus answers it. WebSocket pings need no such care.
+  bool rawsocket_ping = false;
   // More headers for the WebSocket upgrade request (an Origin, a cookie); they may not repeat
   // the handshake's own headers.
   std::vector<HttpHeader> websocket_headers;
