@@ -1010,6 +1010,11 @@ TEST_P(RouterEnds, AStoppedRouterEndsEverySession) {
 TEST_P(RouterEnds, AKilledRouterLosesEveryTransport) {
   ASSERT_NO_FATAL_FAILURE(start_and_join());
   ASSERT_EQ(kill(-router_->endpoints().router_pid, SIGKILL), 0);
+  // routerctl reports a killed router, and then ends with a status of its own: it is waited
+  // for here, not stopped by TearDown.
+  const Status gone = router_->wait_killed();
+  ASSERT_TRUE(gone.ok()) << gone.error().message;
+  router_.reset();
   ASSERT_TRUE(wait_until([&] { return every_session_ended(); }));
   for (const Peer& peer : peers_) {
     EXPECT_EQ(peer.ended->front().code, make_error_code(client_errc::transport_lost))
